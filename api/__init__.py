@@ -1,0 +1,61 @@
+"""The HTTP layer: ``create_app`` wires the database, the resource blueprints, the docs and the
+shared HTTP behaviour together (Flask's app-factory pattern)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import db, docs, http
+from .errors import Api
+
+ROOT = Path(__file__).resolve().parent.parent
+API_VERSION = "1.0.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE=os.environ.get("ANCHORED_NEWS_DATABASE", str(ROOT / "data" / "corpus.db")),
+        SEEDS=str(ROOT / "seeds"),
+        SPEC_FILE=str(ROOT / "openapi.yaml"),
+        API_TITLE="Anchored News API",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=None,  # /openapi.* and /docs are served from the committed file (api.docs)
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": http_description(),
+                "contact": {"name": "Anchored News API maintainers", "email": "maintainers@users.noreply.github.com"},
+                "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
+            },
+        },
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    api = Api(app)
+    app.extensions["anchored_news_api"] = api
+    from . import actors, casualties, events, health, sources, statements
+
+    for module in (statements, actors, events, casualties, sources, health):
+        api.register_blueprint(module.blp)
+    docs.init_app(app, Path(app.config["SPEC_FILE"]))
+    http.init_app(app)
+
+    from .spec import spec_command
+
+    app.cli.add_command(spec_command)
+    return app
+
+
+def http_description() -> str:
+    from .spec import DESCRIPTION
+
+    return DESCRIPTION

@@ -1,0 +1,212 @@
+"""The read-only database: opening it, checking it, and what is pre-resolved at start-up.
+
+Like flaskr's ``db`` module: ``get_db()`` returns the database for this request, ``close_db`` is
+registered on app teardown, and the ``build-db`` command builds the file. Unlike flaskr, one
+connection per worker thread is kept open between requests: the file is immutable, and opening it
+per request would cost more than most queries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import click
+from flask import current_app, g
+
+from data.build import BuildFailed, build_database, load_corpus, normalize_name
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class DatabaseUnavailable(Exception):
+    """There is no database to serve (not built yet); the API answers 503."""
+
+
+class DatabaseCorrupt(Exception):
+    """The file is there but is not a database this API can serve."""
+
+
+def check_file(path: Path) -> None:
+    """Cheap structural checks that catch a truncated or foreign file before serving it."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise DatabaseCorrupt(f"{path}: cannot be read: {exc}") from None
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise DatabaseCorrupt(f"{path}: not an SQLite database (bad header); rebuild it with `make db`")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    size = path.stat().st_size
+    if page_count and page_size * page_count != size:
+        raise DatabaseCorrupt(
+            f"{path}: truncated or damaged: the header says {page_size * page_count} bytes, the file has {size}; "
+            "rebuild it with `make db`"
+        )
+
+
+class Database:
+    """One built database file, opened read-only, with its actor tables pre-resolved."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        st = self.path.stat()
+        self.identity = (st.st_ino, st.st_mtime_ns, st.st_size)
+        check_file(self.path)
+        self._local = threading.local()
+        self._counts: OrderedDict = OrderedDict()
+        try:
+            conn = self.connection()
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            self.build_id = meta["build_id"]
+            self.built_at = meta["built_at"]
+            self.counts = json.loads(meta["counts"])
+            self._load_actors(conn)
+        except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
+            raise DatabaseCorrupt(f"{self.path}: cannot be served: {exc}; rebuild it with `make db`") from None
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # mode=ro: nothing can write through this connection. immutable=1: the build never
+            # changes a file in place (it renames a new one over it), so SQLite may skip locking.
+            uri = f"file:{self.path.resolve()}?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+        return conn
+
+    def execute(self, sql: str, params=()):
+        return self.connection().execute(sql, params)
+
+    def _load_actors(self, conn) -> None:
+        """Every name, alias and id, and the affiliation tree, kept in memory for resolution."""
+        self.actor_refs = {}
+        self.lookup = {}
+        for actor_id, name, kind in conn.execute("SELECT id, name, kind FROM actors"):
+            self.actor_refs[actor_id] = {"id": actor_id, "name": name, "kind": kind}
+            self.lookup[normalize_name(actor_id)] = actor_id
+            self.lookup[normalize_name(name)] = actor_id
+        for alias_norm, actor_id in conn.execute("SELECT alias_norm, actor_id FROM aliases"):
+            self.lookup[alias_norm] = actor_id
+        self.affiliates = {actor_id: [] for actor_id in self.actor_refs}
+        for actor_id, affiliate_id in conn.execute(
+            "SELECT actor_id, affiliate_id FROM actor_affiliates ORDER BY actor_id, depth, affiliate_id"
+        ):
+            self.affiliates[actor_id].append(affiliate_id)
+
+    def cached_count(self, key, sql, params) -> int:
+        """Totals never change for a given filter in an immutable database; keep the recent ones."""
+        if key in self._counts:
+            self._counts.move_to_end(key)
+            return self._counts[key]
+        total = self.execute(sql, params).fetchone()[0]
+        self._counts[key] = total
+        if len(self._counts) > 4096:
+            self._counts.popitem(last=False)
+        return total
+
+    def is_current(self) -> bool:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return (st.st_ino, st.st_mtime_ns, st.st_size) == self.identity
+
+
+class DatabaseHolder:
+    """Holds the app's current Database and swaps in a rebuilt file when one appears."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self.current: Database | None = None
+
+    def open_if_present(self) -> None:
+        if self.path.exists():
+            self.current = Database(self.path)
+
+    def get(self) -> Database:
+        db = self.current
+        if db is not None and db.is_current():
+            return db
+        with self._lock:
+            db = self.current
+            if db is not None and db.is_current():
+                return db
+            if not self.path.exists():
+                if db is not None:
+                    return db  # keep serving what we have open rather than fail
+                raise DatabaseUnavailable(f"no database at {self.path}; build it with `make db`")
+            try:
+                self.current = Database(self.path)
+            except (OSError, DatabaseCorrupt):
+                if db is None:
+                    raise
+                # A half-copied or damaged replacement: keep serving the last good database.
+                current_app.logger.exception("new database at %s cannot be served; keeping the old one", self.path)
+                return db
+            return self.current
+
+
+def get_db() -> Database:
+    if "db" not in g:
+        g.db = current_app.extensions["anchored_news_db"].get()
+    return g.db
+
+
+def close_db(e=None) -> None:
+    # Connections stay open per worker thread (see the module docstring); only the request's
+    # reference is dropped.
+    g.pop("db", None)
+
+
+@click.command("build-db")
+@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of source texts and annotations (default: seeds/).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database file to write (default: the app's DATABASE).")
+@click.option("--check", is_flag=True, help="Validate the annotations only; write nothing.")
+def build_db_command(seeds_dir, out_path, check):
+    """Validate seeds/ and build the database atomically."""
+    seeds_dir = seeds_dir or Path(current_app.config["SEEDS"])
+    out_path = out_path or Path(current_app.config["DATABASE"])
+    try:
+        if check:
+            corpus = load_corpus(seeds_dir)
+            click.echo(
+                f"{seeds_dir}: valid: {len(corpus.sources)} sources, {len(corpus.actors)} actors, "
+                f"{len(corpus.statements)} statements, {len(corpus.events)} events, "
+                f"{len(corpus.casualties)} casualty claims"
+            )
+            return
+        report = build_database(seeds_dir, out_path)
+    except BuildFailed as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} error(s) in {seeds_dir}; "
+            + ("nothing written" if check else f"{out_path} left as it was")
+        ) from None
+    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
+    click.echo(f"built {report.path} (build {report.build_id}): {counts}")
+
+
+def init_app(app) -> None:
+    holder = DatabaseHolder(app.config["DATABASE"])
+    # A missing database is served as 503 until it is built; a corrupt one stops the start here,
+    # with the reason, rather than failing request by request.
+    holder.open_if_present()
+    app.extensions["anchored_news_db"] = holder
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(build_db_command)
+
+
+def database_path_from_env(default: Path) -> Path:
+    return Path(os.environ.get("ANCHORED_NEWS_DATABASE", default))

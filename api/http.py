@@ -1,0 +1,107 @@
+"""HTTP behaviour shared by every route: limits, conditional requests, caching, compression,
+CORS and security headers."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+from flask import current_app, request
+
+from .db import get_db
+from .errors import problem_response
+
+MAX_QUERY_STRING = 2048  # bytes; longer gets 414 (gunicorn's own request-line limit is larger)
+COMPRESS_MIN_BYTES = 1024
+COMPRESSIBLE = ("application/json", "application/problem+json", "application/yaml", "text/", "application/javascript")
+# Data routes: their body depends only on the build and the URL, so the ETag can be computed
+# before the view runs and a matching If-None-Match costs no query at all.
+DATA_BLUEPRINTS = {"statements", "events", "casualties", "actors", "sources"}
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+def data_etag() -> str:
+    key = f"{get_db().build_id}\0{request.path}\0{request.query_string.decode('latin-1')}"
+    return '"' + get_db().build_id + "-" + hashlib.sha256(key.encode()).hexdigest()[:20] + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match.strip() == "*":
+        return True
+    # Weak comparison, as RFC 9110 prescribes for If-None-Match; the -gzip variant is the same
+    # representation's compressed form.
+    wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return etag in wanted or etag[:-1] + '-gzip"' in wanted
+
+
+def before_request():
+    if len(request.query_string) > MAX_QUERY_STRING:
+        return problem_response(
+            414, f"The query string is {len(request.query_string)} bytes; the limit is {MAX_QUERY_STRING}."
+        )
+    if request.method in ("GET", "HEAD") and (request.content_length or request.headers.get("Transfer-Encoding")):
+        return problem_response(400, "GET and HEAD requests take no body.")
+    if request.method in ("GET", "HEAD") and request.blueprint in DATA_BLUEPRINTS:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match:
+            etag = data_etag()
+            if _matches(if_none_match, etag):
+                response = current_app.response_class(status=304)
+                response.headers["ETag"] = etag
+                return response
+    return None
+
+
+def after_request(response):
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+    if request.method == "OPTIONS":
+        headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+        headers["Access-Control-Max-Age"] = "86400"
+        headers["Allow"] = "GET, HEAD, OPTIONS"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers.setdefault("Content-Security-Policy", API_CSP)
+    if response.status_code == 200 and request.blueprint in DATA_BLUEPRINTS:
+        headers["ETag"] = data_etag()
+        headers["Cache-Control"] = "public, max-age=300"
+    elif response.status_code == 304:
+        headers["Cache-Control"] = "public, max-age=300"
+    headers.setdefault("Cache-Control", "no-cache")
+    return _compress(response)
+
+
+def _compress(response):
+    mimetype = response.mimetype or ""
+    if not mimetype.startswith(COMPRESSIBLE):
+        return response
+    response.vary.add("Accept-Encoding")
+    if (
+        response.status_code != 200
+        or response.direct_passthrough
+        or "Content-Encoding" in response.headers
+        or "gzip" not in request.accept_encodings
+        or request.accept_encodings["gzip"] == 0
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < COMPRESS_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    etag = response.headers.get("ETag")
+    if etag and etag.endswith('"') and not etag.endswith('-gzip"'):
+        # A strong ETag names exact bytes, so the compressed body gets its own.
+        response.headers["ETag"] = etag[:-1] + '-gzip"'
+    return response
+
+
+def init_app(app) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)

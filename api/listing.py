@@ -1,0 +1,211 @@
+"""What every list operation shares: actor resolution, full-text queries, keyset pagination and
+the ``{"data", "meta", "links"}`` envelope.
+
+Record bodies were rendered by the resource schemas at build time; a page is those bodies joined
+into the envelope, whose ``meta`` and ``links`` are dumped here by their own schemas.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+from data.build import normalize_name
+from schemas.envelopes import Links, ListMeta
+
+from .db import Database
+
+_meta_schema = ListMeta()
+_links_schema = Links()
+
+
+class BadParameter(Exception):
+    """A parameter that parsed but cannot be used (e.g. a forged cursor); answered with 400."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass
+class Resolution:
+    parameter: str
+    value: str
+    matched: str | None
+    include_affiliates: bool
+    actor_ids: list[str]
+    message: str | None
+
+    def dump(self, db: Database) -> dict:
+        return {
+            "parameter": self.parameter,
+            "value": self.value,
+            "matched": db.actor_refs[self.matched] if self.matched else None,
+            "include_affiliates": self.include_affiliates,
+            "actors": [db.actor_refs[a] for a in self.actor_ids],
+            "message": self.message,
+        }
+
+
+def resolve_actor(db: Database, parameter: str, value: str, include_affiliates: bool) -> Resolution:
+    """An id, name or alias (case-insensitive) -> the actor, and its affiliates if asked."""
+    key = normalize_name(value)
+    actor_id = db.lookup.get(key)
+    if actor_id is None:
+        close = difflib.get_close_matches(key, db.lookup.keys(), n=3, cutoff=0.75)
+        names = list(dict.fromkeys(db.actor_refs[db.lookup[c]]["name"] for c in close))
+        hint = f" Did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+        return Resolution(parameter, value, None, include_affiliates, [], f"No actor is named {value!r}.{hint}")
+    ids = db.affiliates[actor_id] if include_affiliates else [actor_id]
+    return Resolution(parameter, value, actor_id, include_affiliates, list(ids), None)
+
+
+_WORD = re.compile(r"\w+\*?", re.UNICODE)
+
+
+def fts_query(value: str) -> str:
+    """User text -> a safe FTS5 query: every word quoted (so no operator syntax gets through),
+    all words required, a trailing * kept as a prefix search."""
+    terms = []
+    for token in _WORD.findall(value):
+        prefix = token.endswith("*")
+        word = token.rstrip("*").replace('"', "")
+        if word:
+            terms.append(f'"{word}"' + ("*" if prefix else ""))
+    if not terms:
+        raise BadParameter("q", "Has no words to search for.")
+    return " ".join(terms[:32])
+
+
+def encode_cursor(sort: str, key: str, record_id: str) -> str:
+    raw = json.dumps([sort, key, record_id], separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadParameter("cursor", "Is not a cursor this API issued.") from None
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise BadParameter("cursor", "Is not a cursor this API issued.")
+    if value[0] != sort:
+        raise BadParameter("cursor", f"Belongs to sort={value[0]}, not sort={sort}; keep the sort when paging.")
+    return value[1], value[2]
+
+
+@dataclass
+class Filters:
+    """SQL conditions on the table aliased ``t``, with their parameters."""
+
+    where: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+    resolved: list[Resolution] = field(default_factory=list)
+    empty: bool = False  # a filter matched nothing, so the page is empty without asking SQLite
+
+    def add(self, sql: str, *params) -> None:
+        self.where.append(sql)
+        self.params.extend(params)
+
+    def actor(self, db, parameter, value, include_affiliates, sql_for_ids, *extra_params) -> None:
+        """Resolve an actor-valued parameter and add ``sql_for_ids(placeholders)``."""
+        if value is None:
+            return
+        resolution = resolve_actor(db, parameter, value, include_affiliates)
+        self.resolved.append(resolution)
+        if not resolution.actor_ids:
+            self.empty = True
+            return
+        placeholders = ",".join("?" * len(resolution.actor_ids))
+        self.add(sql_for_ids(placeholders), *resolution.actor_ids, *extra_params)
+
+    def overlap(self, since, until, start="t.date_start", end="t.date_end") -> None:
+        if since is not None:
+            self.add(f"{end} >= ?", since.isoformat())
+        if until is not None:
+            self.add(f"{start} <= ?", until.isoformat())
+
+
+SORTS = {
+    "date": ("date_sort", "ASC"),
+    "-date": ("date_sort", "DESC"),
+    "name": ("name_sort", "ASC"),
+    "-name": ("name_sort", "DESC"),
+}
+
+
+def page(db: Database, table: str, filters: Filters, sort: str, limit: int, cursor: str | None):
+    """One page of ``table``: (bodies, total, next_cursor), by keyset on (sort key, id)."""
+    column, direction = SORTS[sort]
+    if filters.empty:
+        return [], 0, None
+    where = " AND ".join(filters.where) or "1"
+    total = db.cached_count(
+        (table, where, tuple(filters.params)), f"SELECT count(*) FROM {table} t WHERE {where}", filters.params
+    )
+    conditions, params = list(filters.where), list(filters.params)
+    if cursor is not None:
+        key, last_id = decode_cursor(cursor, sort)
+        op = ">" if direction == "ASC" else "<"
+        conditions.append(f"(t.{column}, t.id) {op} (?, ?)")
+        params.extend([key, last_id])
+    sql = (
+        f"SELECT t.id, t.{column}, t.body FROM {table} t WHERE {' AND '.join(conditions) or '1'} "
+        f"ORDER BY t.{column} {direction}, t.id {direction} LIMIT ?"
+    )
+    rows = db.execute(sql, [*params, limit + 1]).fetchall()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, rows[-1][1], rows[-1][0])
+    return [r[2] for r in rows], total, next_cursor
+
+
+def _url(args: dict) -> str:
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def list_response(db, bodies, total, next_cursor, *, sort, limit, resolved):
+    args = {k: v for k, v in request.args.items()}
+    meta = _meta_schema.dump(
+        {
+            "total": total,
+            "limit": limit,
+            "sort": sort,
+            "next_cursor": next_cursor,
+            "resolved": [r.dump(db) for r in resolved],
+        }
+    )
+    links = _links_schema.dump(
+        {
+            "self": _url(args),
+            "next": _url({**args, "cursor": next_cursor}) if next_cursor else None,
+        }
+    )
+    body = (
+        '{"data":['
+        + ",".join(bodies)
+        + '],"meta":'
+        + json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+        + ',"links":'
+        + json.dumps(links, ensure_ascii=False, separators=(",", ":"))
+        + "}"
+    )
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def item_response(db, table: str, record_id: str, column: str = "body"):
+    row = db.execute(f"SELECT {column} FROM {table} WHERE id = ?", (record_id,)).fetchone()
+    if row is None:
+        return None
+    return current_app.response_class(row[0], mimetype="application/json")

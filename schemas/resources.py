@@ -1,0 +1,200 @@
+"""Schemas of what the API serves.
+
+The build dumps every record through these schemas once (the database is immutable, so a record's
+JSON never changes between requests); the API serves those bodies inside list envelopes dumped by
+the envelope schemas below; apispec turns all of them into the OpenAPI document.
+
+Every field is ``required`` so that the contract says it is always present; nullable ones say so.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from . import vocab
+
+
+def enum(choices, **kwargs):
+    return fields.String(required=True, validate=validate.OneOf(tuple(choices)), **kwargs)
+
+
+def text(description, **kwargs):
+    return fields.String(required=True, metadata={"description": description}, **kwargs)
+
+
+def nullable(field_cls, description, *args, **kwargs):
+    return field_cls(*args, required=True, allow_none=True, metadata={"description": description}, **kwargs)
+
+
+class ActorRef(Schema):
+    id = text("Actor id (a stable slug).")
+    name = text("Display name.")
+    kind = enum(vocab.ACTOR_KINDS, metadata={"description": "What sort of actor this is."})
+
+
+class SourceRef(Schema):
+    id = text("Source id: the seed file name without extension.")
+    title = nullable(fields.String, "Headline, when the text has one.")
+    outlet = nullable(fields.Nested, "The outlet that published the source, if known.", ActorRef)
+    published = nullable(fields.Date, "Publication date, if known (see the source's published_basis).")
+
+
+class EventRef(Schema):
+    id = text("Event id.")
+    type = enum(vocab.EVENT_TYPES, metadata={"description": "Event type."})
+    title = text("Short title.")
+
+
+class CasualtyRef(Schema):
+    id = text("Casualty claim id.")
+    category = enum(vocab.CASUALTY_CATEGORIES, metadata={"description": "What the figure counts."})
+    value = fields.Integer(required=True, metadata={"description": "The figure."})
+
+
+class StatementRef(Schema):
+    id = text("Statement id.")
+    summary = text("What was said, in one sentence.")
+
+
+class SpanSchema(Schema):
+    start = fields.Integer(required=True, metadata={"description": "Offset of the first character (Unicode code points)."})
+    end = fields.Integer(required=True, metadata={"description": "Offset one past the last character."})
+
+
+def date_fields():
+    """The four date fields of dated records, in the order they are declared where used."""
+    return (
+        nullable(fields.Date, "First day the date can be (null when unknown)."),
+        nullable(fields.Date, "Last day the date can be (null when unknown)."),
+        enum(vocab.DATE_PRECISIONS, metadata={"description": "How precisely the text dates it."}),
+        nullable(fields.String, "The date as written in the source, e.g. 'on Monday'."),
+    )
+
+
+class Via(Schema):
+    actor = nullable(fields.Nested, "The outlet that carried the statement.", ActorRef)
+    channel = nullable(
+        fields.String, "How it was delivered.", validate=validate.OneOf(vocab.CHANNELS)
+    )
+
+
+class Statement(Schema):
+    id = text("Statement id.")
+    speaker = fields.Nested(ActorRef, required=True, metadata={"description": "Who made the statement."})
+    quote = nullable(fields.String, "The words quoted, verbatim from the source; null for a paraphrase.")
+    summary = text("What was said, in one sentence.")
+    kind = enum(vocab.STATEMENT_KINDS, metadata={"description": "Quoted in full, quoted in part, or reported."})
+    stance = enum(vocab.STANCES, metadata={"description": "What the speaker does with the statement."})
+    targets = fields.List(fields.Nested(ActorRef), required=True, metadata={"description": "Who the statement is about or aimed at."})
+    date_start, date_end, date_precision, date_text = date_fields()
+    via = nullable(fields.Nested, "The outlet or channel that carried it.", Via)
+    event = nullable(fields.Nested, "The event this statement belongs to.", EventRef)
+    source = fields.Nested(SourceRef, required=True, metadata={"description": "The document it was coded from."})
+    span = fields.Nested(SpanSchema, required=True, metadata={"description": "Where the quote (or, for a paraphrase, the reporting words) is in the source text."})
+    excerpt = text("The sentence of the source around the span.")
+    note = nullable(fields.String, "Annotator's note.")
+
+
+class Location(Schema):
+    name = nullable(fields.String, "Place name as the text gives it.")
+    region = nullable(fields.String, "ISO 3166-2 subdivision code, e.g. RU-KRS.")
+    country = nullable(fields.String, "ISO 3166-1 alpha-2 country code.")
+
+
+class Participant(Schema):
+    actor = fields.Nested(ActorRef, required=True)
+    role = enum(vocab.PARTICIPANT_ROLES, metadata={"description": "The actor's part in the event."})
+
+
+class EventSupport(Schema):
+    source = fields.Nested(SourceRef, required=True)
+    span = fields.Nested(SpanSchema, required=True)
+    excerpt = text("The sentence of the source that reports the event.")
+
+
+class Event(Schema):
+    id = text("Event id.")
+    type = enum(vocab.EVENT_TYPES, metadata={"description": "Event type."})
+    status = enum(vocab.EVENT_STATUSES, metadata={"description": "Whether it happened, is happening, or is planned or expected."})
+    title = text("Short title.")
+    description = text("What happened, in the annotator's words.")
+    participants = fields.List(fields.Nested(Participant), required=True)
+    location = nullable(fields.Nested, "Where it happened.", Location)
+    date_start, date_end, date_precision, date_text = date_fields()
+    plover = nullable(
+        fields.String,
+        "PLOVER event category, for interoperability with other event datasets (null where none applies).",
+        validate=validate.OneOf(vocab.PLOVER_CATEGORIES),
+    )
+    sources = fields.List(fields.Nested(EventSupport), required=True, metadata={"description": "Every source that reports the event, with the span."})
+    related = fields.List(fields.Nested(EventRef), required=True, metadata={"description": "Events linked to this one, e.g. where sources disagree."})
+    note = nullable(fields.String, "Annotator's note.")
+
+
+class AsOf(Schema):
+    date = nullable(fields.Date, "The day the figure holds for (null when unknown).")
+    precision = enum(vocab.DATE_PRECISIONS)
+    text = nullable(fields.String, "The date as written, or null when it is the source's publication date.")
+
+
+class Casualty(Schema):
+    id = text("Casualty claim id.")
+    party = fields.Nested(ActorRef, required=True, metadata={"description": "Whose people the figure counts."})
+    category = enum(vocab.CASUALTY_CATEGORIES, metadata={"description": "What the figure counts."})
+    value = fields.Integer(required=True, metadata={"description": "The figure as claimed."})
+    low = nullable(fields.Integer, "Low end of a claimed range.")
+    high = nullable(fields.Integer, "High end of a claimed range.")
+    qualifier = enum(vocab.CASUALTY_QUALIFIERS, metadata={"description": "How the claim qualifies the figure."})
+    claimed_by = nullable(fields.Nested, "Who makes the claim.", ActorRef)
+    as_of = fields.Nested(AsOf, required=True)
+    location = nullable(fields.Nested, "Where the casualties occurred.", Location)
+    part_of = nullable(fields.Nested, "A larger figure this one is part of.", CasualtyRef)
+    statement = nullable(fields.Nested, "The statement that makes the claim.", StatementRef)
+    source = fields.Nested(SourceRef, required=True)
+    span = fields.Nested(SpanSchema, required=True)
+    excerpt = text("The sentence of the source that gives the figure.")
+    note = nullable(fields.String, "Annotator's note.")
+
+
+class Actor(Schema):
+    id = text("Actor id (a stable slug).")
+    name = text("Display name.")
+    kind = enum(vocab.ACTOR_KINDS)
+    country = nullable(fields.String, "ISO 3166-1 alpha-2 country code.")
+    title = nullable(fields.String, "Title or role, as the sources give it.")
+    aliases = fields.List(fields.String(), required=True, metadata={"description": "Other names, metonyms included ('Seoul')."})
+    affiliation = nullable(fields.Nested, "The body this actor belongs to or speaks for.", ActorRef)
+    affiliates = fields.List(fields.Nested(ActorRef), required=True, metadata={"description": "Actors directly affiliated with this one."})
+    wikidata = nullable(fields.String, "Wikidata item id.")
+    statement_count = fields.Integer(required=True, metadata={"description": "Statements this actor made."})
+    event_count = fields.Integer(required=True, metadata={"description": "Events this actor took part in."})
+    note = nullable(fields.String, "Annotator's note.")
+
+
+class Byline(Schema):
+    name = text("Author as printed.")
+    email = nullable(fields.String, "Contact printed with the byline.")
+
+
+class Image(Schema):
+    url = text("Image URL as given in the text.")
+    caption = text("Caption.")
+    credit = nullable(fields.String, "Credit printed at the end of the caption.")
+
+
+class Source(SourceRef):
+    summary = text("What the document reports, in the annotator's words.")
+    outlet_basis = text("How the outlet was determined.")
+    published_basis = text("How the publication date was determined.")
+    byline = nullable(fields.Nested, "The byline, when the text has one.", Byline)
+    language = text("ISO 639-1 language code.")
+    url = nullable(fields.String, "Where the document was published, if known.")
+    images = fields.List(fields.Nested(Image), required=True)
+    sha256 = text("SHA-256 of the file's bytes.")
+    bytes = fields.Integer(required=True, metadata={"description": "File length in bytes."})
+    length = fields.Integer(required=True, metadata={"description": "Text length in Unicode code points (the unit of spans)."})
+    statement_count = fields.Integer(required=True)
+    event_count = fields.Integer(required=True)
+    casualty_count = fields.Integer(required=True)
+
+
+class SourceWithText(Source):
+    text = text("The full text, exactly as received; spans index into it.")
