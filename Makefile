@@ -10,6 +10,11 @@ BUILD_INPUTS := $(wildcard seeds/*) $(wildcard data/*.py) $(wildcard schemas/*.p
 
 .PHONY: install serve test check db spec clean
 
+# Targets of the contract, reliability and benchmark tool chains live in mk/*.mk; each may add
+# to TEST_DEPS what `make test` must set up first (npm tools, Debian packages).
+TEST_DEPS :=
+-include $(sort $(wildcard mk/*.mk))
+
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -34,7 +39,7 @@ spec: install
 serve: $(DB)
 	$(BIN)/gunicorn --config api/gunicorn_conf.py --bind 127.0.0.1:$(PORT) 'api:create_app()'
 
-test: install
+test: install $(TEST_DEPS)
 	$(BIN)/pytest
 
 clean:

@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE=os.environ.get("ANCHORED_NEWS_DATABASE", str(ROOT / "data" / "corpus.db")),
-        SEEDS=str(ROOT / "seeds"),
+        SEEDS=os.environ.get("ANCHORED_NEWS_SEEDS", str(ROOT / "seeds")),
         SPEC_FILE=str(ROOT / "openapi.yaml"),
         API_TITLE="Anchored News API",
         API_VERSION=API_VERSION,

@@ -12,7 +12,7 @@ from schemas.resources import Event
 from .common import ETAG_HEADERS, documented
 from .db import get_db
 from .errors import Blueprint
-from .listing import Filters, fts_query, item_response, list_response, page
+from .listing import Filters, item_response, list_response, page
 
 blp = Blueprint(
     "events",
@@ -51,8 +51,7 @@ def event_filters(db, args) -> Filters:
     if args.get("source") is not None:
         f.add("t.id IN (SELECT event_id FROM event_sources WHERE source_id = ?)", args["source"])
     f.overlap(args.get("since"), args.get("until"))
-    if args.get("q") is not None:
-        f.add("t.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", fts_query(args["q"]))
+    f.search("events_fts", args.get("q"))
     return f
 
 

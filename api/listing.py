@@ -73,15 +73,13 @@ _WORD = re.compile(r"\w+\*?", re.UNICODE)
 
 def fts_query(value: str) -> str:
     """User text -> a safe FTS5 query: every word quoted (so no operator syntax gets through),
-    all words required, a trailing * kept as a prefix search."""
+    all words required, a trailing * kept as a prefix search. Text with no words gives ''."""
     terms = []
     for token in _WORD.findall(value):
         prefix = token.endswith("*")
         word = token.rstrip("*").replace('"', "")
         if word:
             terms.append(f'"{word}"' + ("*" if prefix else ""))
-    if not terms:
-        raise BadParameter("q", "Has no words to search for.")
     return " ".join(terms[:32])
 
 
@@ -127,6 +125,16 @@ class Filters:
             return
         placeholders = ",".join("?" * len(resolution.actor_ids))
         self.add(sql_for_ids(placeholders), *resolution.actor_ids, *extra_params)
+
+    def search(self, fts_table: str, value) -> None:
+        """Full-text condition; text without any word can match nothing."""
+        if value is None:
+            return
+        query = fts_query(value)
+        if not query:
+            self.empty = True
+            return
+        self.add(f"t.rowid IN (SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)", query)
 
     def overlap(self, since, until, start="t.date_start", end="t.date_end") -> None:
         if since is not None:

@@ -10,7 +10,7 @@ from schemas.resources import Statement
 from .common import ETAG_HEADERS, documented
 from .db import get_db
 from .errors import Blueprint
-from .listing import Filters, fts_query, item_response, list_response, page
+from .listing import Filters, item_response, list_response, page
 
 blp = Blueprint(
     "statements",
@@ -35,8 +35,7 @@ def statement_filters(db, args) -> Filters:
         if args.get(name) is not None:
             f.add(f"t.{column} = ?", args[name])
     f.overlap(args.get("since"), args.get("until"))
-    if args.get("q") is not None:
-        f.add("t.rowid IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)", fts_query(args["q"]))
+    f.search("statements_fts", args.get("q"))
     return f
 
 

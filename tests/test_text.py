@@ -1,0 +1,47 @@
+import pytest
+
+from data import text
+from data.text import AnchorError, Span
+
+ARTICLE = 'He said "one thing," and then “another.”\nShe said nothing.\nBY KIM A [kim@example.com]'
+
+
+def test_quotations_pairs_straight_and_curly_marks_per_paragraph():
+    spans = text.quotations(ARTICLE)
+    assert [ARTICLE[s.start : s.end] for s in spans] == ["one thing,", "another."]
+
+
+def test_an_unclosed_quote_does_not_pair_across_paragraphs():
+    assert text.quotations('He said "open\nand "closed" here') == [Span(19, 25)]
+
+
+def test_a_quote_covers_a_quotation_up_to_trailing_punctuation():
+    q = text.quotations(ARTICLE)[0]
+    assert text.covers(Span(q.start, q.end - 1), q, ARTICLE)  # without the comma
+    assert text.covers(q, q, ARTICLE)
+    assert not text.covers(Span(q.start, q.start + 3), q, ARTICLE)  # "one" alone
+
+
+def test_locate_requires_exactly_one_occurrence():
+    assert text.locate("abc abc x", "x") == Span(8, 9)
+    with pytest.raises(AnchorError, match="2 times"):
+        text.locate("abc abc", "abc")
+    with pytest.raises(AnchorError, match="not found"):
+        text.locate("abc", "zzz")
+    assert text.locate("abc abc", "abc", within=Span(3, 7)) == Span(4, 7)
+
+
+def test_sentence_around_does_not_split_at_abbreviations():
+    body = "First one. The U.S. State Department said “no.” Then more."
+    span = text.locate(body, "no.")
+    around = text.sentence_around(body, span)
+    assert body[around.start : around.end] == "The U.S. State Department said “no.”"
+
+
+def test_byline_and_images():
+    assert text.byline(ARTICLE) == {"name": "KIM A", "email": "kim@example.com"}
+    body = "![A soldier in a video [SCREEN CAPTURE]](https://example.com/a.jpg)\nText."
+    (image,) = text.images(body)
+    assert image["url"] == "https://example.com/a.jpg"
+    assert image["caption"] == "A soldier in a video"
+    assert image["credit"] == "SCREEN CAPTURE"
