@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import db, docs, http
+from . import db, docs, http, ids
 from .errors import Api
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +17,8 @@ API_VERSION = "1.0.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    # "/events//x" and "/events/%2Fx" are no resource (404), not a 308 redirect to "/events/x".
+    app.url_map.merge_slashes = False
     app.config.from_mapping(
         DATABASE=os.environ.get("ANCHORED_NEWS_DATABASE", str(ROOT / "data" / "corpus.db")),
         SEEDS=os.environ.get("ANCHORED_NEWS_SEEDS", str(ROOT / "seeds")),
@@ -42,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     api = Api(app)
     app.extensions["anchored_news_api"] = api
+    ids.init_app(app, api)  # before the blueprints: their routes use the id converters
     from . import actors, casualties, events, health, sources, statements
 
     for module in (statements, actors, events, casualties, sources, health):

@@ -48,7 +48,7 @@ def actor_filters(db, args) -> Filters:
 @blp.route("")
 class Actors(MethodView):
     @blp.doc(operationId="listActors")
-    @blp.arguments(ActorQuery, location="query", as_kwargs=True)
+    @blp.arguments(ActorQuery(), location="query", as_kwargs=True)
     @blp.response(200, ActorList, description="A page of actors.", headers=ETAG_HEADERS)
     @documented(blp)
     def get(self, **args):
@@ -64,7 +64,7 @@ class Actors(MethodView):
         return list_response(db, bodies, total, next_cursor, sort=sort, limit=args["limit"], resolved=filters.resolved)
 
 
-@blp.route("/<string:actor_id>")
+@blp.route("/<slug_id:actor_id>")
 class ActorById(MethodView):
     @blp.doc(operationId="getActor")
     @blp.response(200, Actor, description="The actor.", headers=ETAG_HEADERS)

@@ -23,8 +23,10 @@ blp = Blueprint(
 def casualty_filters(db, args) -> Filters:
     f = Filters()
     affiliates = args["include_affiliates"]
-    f.actor(db, "actor", args.get("actor"), affiliates, lambda ph: f"t.party_id IN ({ph})")
-    f.actor(db, "claimed_by", args.get("claimed_by"), affiliates, lambda ph: f"t.claimed_by_id IN ({ph})")
+    f.actor(db, "actor", args.get("actor"), affiliates, lambda ph: f"t.party_id IN ({ph})", scope_role="party")
+    f.actor(
+        db, "claimed_by", args.get("claimed_by"), affiliates, lambda ph: f"t.claimed_by_id IN ({ph})", scope_role="claimed_by"
+    )
     for name, column in (("category", "category"), ("source", "source_id")):
         if args.get(name) is not None:
             f.add(f"t.{column} = ?", args[name])
@@ -35,7 +37,7 @@ def casualty_filters(db, args) -> Filters:
 @blp.route("")
 class Casualties(MethodView):
     @blp.doc(operationId="listCasualties")
-    @blp.arguments(CasualtyQuery, location="query", as_kwargs=True)
+    @blp.arguments(CasualtyQuery(), location="query", as_kwargs=True)
     @blp.response(200, CasualtyList, description="A page of casualty claims.", headers=ETAG_HEADERS)
     @documented(blp)
     def get(self, **args):
@@ -51,7 +53,7 @@ class Casualties(MethodView):
         return list_response(db, bodies, total, next_cursor, sort=sort, limit=args["limit"], resolved=filters.resolved)
 
 
-@blp.route("/<string:casualty_id>")
+@blp.route("/<slug_id:casualty_id>")
 class CasualtyById(MethodView):
     @blp.doc(operationId="getCasualty")
     @blp.response(200, Casualty, description="The casualty claim.", headers=ETAG_HEADERS)

@@ -31,7 +31,10 @@ class SpecFiles:
 
 
 def _spec() -> SpecFiles:
-    return current_app.extensions["anchored_news_spec"]
+    spec = current_app.extensions.get("anchored_news_spec")
+    if spec is None:
+        raise NotFound("The OpenAPI document has not been generated; run `make spec`.")
+    return spec
 
 
 def _send(body: bytes, mimetype: str, etag: str):

@@ -81,6 +81,9 @@ class Api(flask_smorest.Api):
 
     ERROR_SCHEMA = Problem
 
+    def _register_pagination_header(self):
+        """Lists page by cursor in the body; flask-smorest's X-Pagination header is never sent."""
+
     def _register_responses(self):
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
@@ -131,8 +134,12 @@ class Api(flask_smorest.Api):
         )
 
     def handle_unavailable(self, error):
-        current_app.logger.error("%s", error)
-        return problem_response(503, str(error).split(": ", 1)[-1], headers={"Retry-After": "30"})
+        current_app.logger.error("%s", error)  # the log has the path; the client gets no file names
+        if isinstance(error, DatabaseUnavailable):
+            detail = "No database has been built yet; the operator has to run `make db`."
+        else:
+            detail = "The database cannot be served; the operator has to rebuild it with `make db`."
+        return problem_response(503, detail, headers={"Retry-After": "30"})
 
     def handle_database_error(self, error):
         current_app.logger.exception("database error")

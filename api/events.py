@@ -36,6 +36,12 @@ def event_filters(db, args) -> Filters:
         args["include_affiliates"],
         lambda ph: f"t.id IN (SELECT event_id FROM event_participants WHERE actor_id IN ({ph}){role_sql})",
         *([role] if role else []),
+        scope_role="participant",
+        # The scope says "took part"; with a role, each row's role is checked by primary key.
+        scoped_check=(
+            (lambda ph: f"EXISTS (SELECT 1 FROM event_participants x WHERE x.event_id = t.id AND x.actor_id IN ({ph}) AND x.role = ?)")
+            if role else None
+        ),
     )
     for name in ("type", "status"):
         if args.get(name) is not None:
@@ -47,7 +53,14 @@ def event_filters(db, args) -> Filters:
         elif _COUNTRY.match(location):
             f.add("t.location_country = ?", location.upper())
         else:
-            f.add("t.location_name LIKE ? ESCAPE '\\'", "%" + _like_escape(location) + "%")
+            # Words of the place name, matched as SQLite's LIKE '%words%' would (case-insensitive
+            # for ASCII only), against the few distinct names read at start-up: an index lookup.
+            needle = location.translate(_ASCII_LOWER)
+            names = [n for n in db.location_names if needle in n.translate(_ASCII_LOWER)]
+            if not names:
+                f.empty = True
+            else:
+                f.add(f"t.location_name IN ({','.join('?' * len(names))})", *names)
     if args.get("source") is not None:
         f.add("t.id IN (SELECT event_id FROM event_sources WHERE source_id = ?)", args["source"])
     f.overlap(args.get("since"), args.get("until"))
@@ -55,14 +68,13 @@ def event_filters(db, args) -> Filters:
     return f
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @blp.route("")
 class Events(MethodView):
     @blp.doc(operationId="listEvents")
-    @blp.arguments(EventQuery, location="query", as_kwargs=True)
+    @blp.arguments(EventQuery(), location="query", as_kwargs=True)
     @blp.response(200, EventList, description="A page of events.", headers=ETAG_HEADERS)
     @documented(blp)
     def get(self, **args):
@@ -79,7 +91,7 @@ class Events(MethodView):
         return list_response(db, bodies, total, next_cursor, sort=sort, limit=args["limit"], resolved=filters.resolved)
 
 
-@blp.route("/<string:event_id>")
+@blp.route("/<slug_id:event_id>")
 class EventById(MethodView):
     @blp.doc(operationId="getEvent")
     @blp.response(200, Event, description="The event.", headers=ETAG_HEADERS)

@@ -18,6 +18,12 @@ class HealthCheck(MethodView):
     @blp.doc(operationId="getHealth")
     @blp.response(200, Health, description="The database is open and readable.")
     @blp.alt_response(
+        400,
+        schema=Problem,
+        content_type=PROBLEM_JSON,
+        description="A malformed query string (bad percent-encoding, not UTF-8) or a request body.",
+    )
+    @blp.alt_response(
         503,
         schema=Problem,
         content_type=PROBLEM_JSON,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
+from urllib.parse import unquote_to_bytes
 
 from flask import current_app, request
 
@@ -12,6 +14,7 @@ from .db import get_db
 from .errors import problem_response
 
 MAX_QUERY_STRING = 2048  # bytes; longer gets 414 (gunicorn's own request-line limit is larger)
+_BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 COMPRESS_MIN_BYTES = 1024
 COMPRESSIBLE = ("application/json", "application/problem+json", "application/yaml", "text/", "application/javascript")
 # Data routes: their body depends only on the build and the URL, so the ETag can be computed
@@ -38,11 +41,25 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return etag in wanted or etag[:-1] + '-gzip"' in wanted
 
 
+def query_string_error(raw: bytes) -> str | None:
+    """Malformed percent-encoding or bytes that are not UTF-8 are refused before anything parses them."""
+    if _BAD_PERCENT.search(raw):
+        return "The query string has a '%' not followed by two hex digits; send a literal % as %25."
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return "The query string is not valid UTF-8 once percent-decoded."
+    return None
+
+
 def before_request():
     if len(request.query_string) > MAX_QUERY_STRING:
         return problem_response(
             414, f"The query string is {len(request.query_string)} bytes; the limit is {MAX_QUERY_STRING}."
         )
+    malformed = query_string_error(request.query_string)
+    if malformed:
+        return problem_response(400, malformed)
     if request.method in ("GET", "HEAD") and (request.content_length or request.headers.get("Transfer-Encoding")):
         return problem_response(400, "GET and HEAD requests take no body.")
     if request.method in ("GET", "HEAD") and request.blueprint in DATA_BLUEPRINTS:

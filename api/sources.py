@@ -23,7 +23,7 @@ blp = Blueprint(
 @blp.route("")
 class Sources(MethodView):
     @blp.doc(operationId="listSources")
-    @blp.arguments(SourceQuery, location="query", as_kwargs=True)
+    @blp.arguments(SourceQuery(), location="query", as_kwargs=True)
     @blp.response(200, SourceList, description="A page of sources (without their text).", headers=ETAG_HEADERS)
     @documented(blp)
     def get(self, **args):
@@ -40,7 +40,7 @@ class Sources(MethodView):
         return list_response(db, bodies, total, next_cursor, sort=sort, limit=args["limit"], resolved=[])
 
 
-@blp.route("/<string:source_id>")
+@blp.route("/<source_id:source_id>")
 class SourceById(MethodView):
     @blp.doc(operationId="getSource")
     @blp.response(200, SourceWithText, description="The source, with its full text.", headers=ETAG_HEADERS)

@@ -23,13 +23,14 @@ blp = Blueprint(
 def statement_filters(db, args) -> Filters:
     f = Filters()
     affiliates = args["include_affiliates"]
-    f.actor(db, "actor", args.get("actor"), affiliates, lambda ph: f"t.speaker_id IN ({ph})")
+    f.actor(db, "actor", args.get("actor"), affiliates, lambda ph: f"t.speaker_id IN ({ph})", scope_role="speaker")
     f.actor(
         db,
         "target",
         args.get("target"),
         affiliates,
         lambda ph: f"t.id IN (SELECT statement_id FROM statement_targets WHERE actor_id IN ({ph}))",
+        scope_role="target",
     )
     for name, column in (("stance", "stance"), ("kind", "kind"), ("event", "event_id"), ("source", "source_id")):
         if args.get(name) is not None:
@@ -42,7 +43,7 @@ def statement_filters(db, args) -> Filters:
 @blp.route("")
 class Statements(MethodView):
     @blp.doc(operationId="listStatements")
-    @blp.arguments(StatementQuery, location="query", as_kwargs=True)
+    @blp.arguments(StatementQuery(), location="query", as_kwargs=True)
     @blp.response(200, StatementList, description="A page of statements.", headers=ETAG_HEADERS)
     @documented(blp)
     def get(self, **args):
@@ -59,7 +60,7 @@ class Statements(MethodView):
         return list_response(db, bodies, total, next_cursor, sort=sort, limit=args["limit"], resolved=filters.resolved)
 
 
-@blp.route("/<string:statement_id>")
+@blp.route("/<slug_id:statement_id>")
 class StatementById(MethodView):
     @blp.doc(operationId="getStatement")
     @blp.response(200, Statement, description="The statement.", headers=ETAG_HEADERS)

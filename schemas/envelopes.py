@@ -70,7 +70,9 @@ class Problem(Schema):
     title = fields.String(required=True, metadata={"description": "Short summary of the problem type."})
     status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
     detail = fields.String(required=True, metadata={"description": "What went wrong with this request."})
-    instance = fields.String(required=True, metadata={"description": "The request path."})
+    instance = fields.String(
+        metadata={"description": "The request path; absent when the HTTP server refused a request line or headers it could not read."}
+    )
     invalid_params = fields.List(
         fields.Nested(InvalidParam),
         metadata={"description": "The bad query parameters, by name (400 only)."},

@@ -12,15 +12,23 @@ from . import vocab
 
 MAX_TEXT = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same rule for the OpenAPI document (as a pattern any JSON Schema tool can check): no control
+# characters, and at least one character that str.strip() keeps.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_KEPT = "[^\\x00-\\x20\\x7f" + "".join(
+    f"\\u{c:04x}" for c in range(0x80, 0x10000) if chr(c).isspace()
+) + "]"
+TEXT_PATTERN = f"^{_ALLOWED}*{_KEPT}{_ALLOWED}*$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class Param(fields.String):
     """A free-text query value: trimmed, bounded, no control characters."""
 
-    def __init__(self, description, max_length=MAX_TEXT, **kwargs):
+    def __init__(self, description, max_length=MAX_TEXT, validators=(), **kwargs):
         super().__init__(
-            validate=validate.Length(min=1, max=max_length),
-            metadata={"description": description, **kwargs.pop("metadata", {})},
+            validate=[validate.Length(min=1, max=max_length), *validators],
+            metadata={"description": description, "pattern": TEXT_PATTERN, **kwargs.pop("metadata", {})},
             **kwargs,
         )
 
@@ -28,6 +36,7 @@ class Param(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs)
         if _CONTROL.search(value):
             raise ValidationError("must not contain control characters")
+        self._validate(value)  # the length limits hold for the value as sent, as the spec says
         value = value.strip()
         if not value:
             raise ValidationError("must not be empty")
@@ -58,6 +67,9 @@ class ListQuery(Schema):
     cursor = Param(
         "Opaque cursor from `meta.next_cursor` of the previous page.",
         max_length=512,
+        # unpadded base64url, as the API issues them (checked on the value as sent)
+        validators=[validate.Regexp(CURSOR_PATTERN, error="Is not a cursor this API issued.")],
+        metadata={"pattern": CURSOR_PATTERN},
     )
 
 

@@ -109,6 +109,14 @@ class LiveServer:
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 
+    def worker_pids(self) -> list[int]:
+        """The pids of the gunicorn workers (the master's children), from /proc."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return sorted(int(pid) for pid in children.read_text().split())
+        except OSError:
+            return []
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
