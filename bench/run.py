@@ -1,0 +1,573 @@
+"""The load benchmark: this API, Datasette and a bare Flask floor, side by side, on the same file.
+
+    .venv/bin/python bench/run.py [--sizes 10000,100000,1000000] [--rounds 3] [--duration 5]
+
+For each corpus size: generate the synthetic seeds (bench/generate.py, cached by size and seed),
+build them with the project's own build command (timed, peak RSS from /usr/bin/time -v), start
+
+  * api       this API: gunicorn, 2 sync workers, 127.0.0.1 (api/gunicorn_conf.py, as `make serve`)
+  * ds        Datasette 0.65, immutable, its ASGI app on 2 uvicorn workers, TCP_NODELAY, default JSON
+  * ds-lite   the same Datasette with `_nocount=1&_nofacet=1`
+  * floor     bare Flask + sqlite3 on gunicorn, 2 sync workers, running the SQL this API issues for
+              the page and returning the pre-rendered bodies, nothing else
+
+and load each scenario with wrk (16 connections, `Connection: close` everywhere, so that no server's
+keep-alive scheduling decides the result), in rounds: every round runs every (scenario, server) once,
+so ratios are taken within a round and the medians over rounds are reported. CPU ms per request is
+the CPU time (user + system, from /proc) of every process of the server, divided by the requests
+it completed. Writes bench/work/results.json and bench/work/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+VENV = ROOT / ".venv" / "bin"
+BENCH_VENV = ROOT / "bench" / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SERVERS = ("api", "ds", "ds-lite", "floor")
+SEARCH_WORD = "sanctions"
+DEEP_PAGE = 500
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size % 1_000_000 == 0 else f"{size // 1000}k"
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus
+
+
+def ensure_corpus(size: int, seed: int, rebuild: bool) -> tuple[Path, dict]:
+    folder = WORK / label(size)
+    seeds = folder / "seeds"
+    db = folder / "corpus.db"
+    stamp = folder / "seeds.stamp"
+    generator = (ROOT / "bench" / "generate.py").read_bytes()
+    key = json.dumps({"size": size, "seed": seed, "generator": hash_bytes(generator)})
+    if not (stamp.exists() and stamp.read_text() == key):
+        log(f"[{label(size)}] generating {size} statements")
+        subprocess.run([str(VENV / "python"), str(ROOT / "bench" / "generate.py"), "--statements", str(size),
+                        "--seed", str(seed), "--out", str(seeds)], check=True, timeout=3600)
+        stamp.write_text(key)
+        rebuild = True
+    info_file = folder / "build.json"
+    if rebuild or not db.exists() or not info_file.exists():
+        log(f"[{label(size)}] building with the project's build command")
+        db.unlink(missing_ok=True)
+        started = time.monotonic()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", str(VENV / "flask"), "--app", "api", "build-db", "--seeds", str(seeds), "--out", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=7200,
+        )
+        wall = time.monotonic() - started
+        if proc.returncode != 0:
+            log(proc.stdout[-3000:], proc.stderr[-3000:])
+            raise SystemExit(f"build of {seeds} failed")
+        rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+        info = {"build_seconds": round(wall, 1), "peak_rss_mb": round(rss_kb / 1024), "db_mb": round(db.stat().st_size / 2**20),
+                "seeds_mb": round(sum(p.stat().st_size for p in seeds.iterdir()) / 2**20),
+                "output": proc.stdout.strip().splitlines()[-1]}
+        info_file.write_text(json.dumps(info))
+    info = json.loads(info_file.read_text())
+    log(f"[{label(size)}] build: {info}")
+    return db, info
+
+
+def hash_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios
+
+
+def scenarios(db: Path) -> list[dict]:
+    """Every scenario as paths for each server; SQL for the floor is captured from the API itself."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+    def affiliates(actor_id):
+        return [r[0] for r in conn.execute(
+            "SELECT affiliate_id FROM actor_affiliates WHERE actor_id = ? ORDER BY affiliate_id", (actor_id,))]
+
+    seoul, moscow, pyongyang = affiliates("south-korea"), affiliates("russia"), affiliates("north-korea")
+    ids = [r[0] for r in conn.execute("SELECT id FROM statements ORDER BY random() LIMIT 1000")]
+    conn.close()
+
+    def in_list(values):
+        return ",".join(values)
+
+    def sql_list(values):
+        return ",".join("'" + v.replace("'", "''") + "'" for v in values)
+
+    ds = "/corpus"
+    size = "_size=20&_shape=objects"
+    since, until = "2019-01-01", "2021-12-31"
+    q = urllib.parse.quote
+    out = [
+        {"name": "statements?actor=Seoul (page 1)",
+         "api": "/statements?actor=Seoul",
+         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}"},
+        {"name": f"statements?actor=Seoul (page {DEEP_PAGE})", "deep": True,
+         "api": "/statements?actor=Seoul",
+         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}"},
+        {"name": "statements?actor=Seoul&since&until&stance",
+         "api": f"/statements?actor=Seoul&since={since}&until={until}&stance=condemn",
+         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&stance=condemn&date_end__gte={since}"
+               f"&date_start__lte={until}&_sort_desc=date_sort&{size}"},
+        {"name": f"statements?q={SEARCH_WORD}",
+         "api": f"/statements?q={SEARCH_WORD}",
+         "ds": f"{ds}/statements.json?_search={SEARCH_WORD}&_sort_desc=date_sort&{size}"},
+        {"name": "events?type&actor=Moscow",
+         "api": "/events?type=combat_operation&actor=Moscow",
+         "ds": f"{ds}/events.json?type=combat_operation&_where="
+               + q(f"id in (select event_id from event_participants where actor_id in ({sql_list(moscow)}))")
+               + f"&_sort_desc=date_sort&{size}"},
+        {"name": "casualties?actor=Pyongyang",
+         "api": "/casualties?actor=Pyongyang",
+         "ds": f"{ds}/casualties.json?party_id__in={q(in_list(pyongyang))}&_sort_desc=date_sort&{size}"},
+        {"name": "actors?q=kor",
+         "api": "/actors?q=kor",
+         "ds": f"{ds}/actors.json?_where=" + q("id in (select actor_id from actor_search where key glob 'kor*')")
+               + f"&_sort=name_sort&{size}"},
+        {"name": "statements/{id}", "ids": ids,
+         "api": [f"/statements/{i}" for i in ids],
+         "ds": [f"{ds}/statements/{q(i)}.json?_shape=objects" for i in ids],
+         "floor": [f"/get_statement?p={q(i)}" for i in ids]},
+    ]
+    return out
+
+
+def capture_api_sql(db: Path, scenario_list: list[dict]) -> dict:
+    """Run each API request in-process and keep the page SQL it issues (with values inlined), and
+    follow the cursor chain to the deep page."""
+    from api import create_app
+
+    app = create_app({"TESTING": True, "DATABASE": str(db)})
+    client = app.test_client()
+    database = app.extensions["anchored_news_db"].get()
+    issued: list[str] = []
+    database.connection().set_trace_callback(issued.append)
+    spec = {"get_statement": "SELECT body FROM statements WHERE id = ?"}
+    for n, sc in enumerate(scenario_list):
+        if isinstance(sc["api"], list):
+            continue
+        url = sc["api"]
+        if sc.get("deep"):
+            page = 1
+            while page < DEEP_PAGE:
+                body = client.get(url).get_json()
+                if not body["links"]["next"]:
+                    break
+                url, page = body["links"]["next"], page + 1
+            sc["api"] = url
+            sc["page"] = page
+        issued.clear()
+        response = client.get(sc["api"])
+        assert response.status_code == 200, (sc["api"], response.status_code, response.get_data(as_text=True)[:300])
+        sc["total"] = response.get_json()["meta"]["total"]
+        pages = [s for s in issued if s.lstrip().upper().startswith("SELECT") and " LIMIT " in s.upper()]
+        if not pages:
+            # The count was cached by an earlier request: clear the cache and ask again.
+            database._counts.clear()
+            issued.clear()
+            client.get(sc["api"])
+            pages = [s for s in issued if s.lstrip().upper().startswith("SELECT") and " LIMIT " in s.upper()]
+        sc["sql"] = pages[-1]
+        name = f"s{n}"
+        spec[name] = pages[-1]
+        sc["floor"] = f"/{name}"
+    database.connection().set_trace_callback(None)
+    return spec
+
+
+def ds_deep(base: str, path: str, pages: int) -> str:
+    """Follow Datasette's `next` tokens to the same depth as the API's cursor chain."""
+    url = path
+    for _ in range(pages - 1):
+        with urllib.request.urlopen(base + url + "&_nocount=1&_nofacet=1", timeout=60) as r:
+            body = json.loads(r.read())
+        if not body.get("next"):
+            break
+        url = path + "&_next=" + urllib.parse.quote(body["next"])
+    return url
+
+
+# --------------------------------------------------------------------------------------------
+# Servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, cmd: list[str], env: dict, ready_path: str, log_path: Path):
+        self.name = name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [c.replace("{PORT}", str(self.port)) for c in cmd]
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.base + ready_path, timeout=5):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not answer")
+                time.sleep(0.2)
+
+    def pids(self) -> list[int]:
+        """The server's process tree (master and workers)."""
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = [self.proc.pid], [self.proc.pid]
+        while frontier:
+            frontier = [p for p, pp in parents.items() if pp in frontier]
+            tree.extend(frontier)
+        return tree
+
+    def cpu(self) -> dict[int, float]:
+        """CPU seconds (user + system) of each process of the server."""
+        out = {}
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def start_servers(db: Path, floor_spec: Path, logs: Path) -> dict[str, Server]:
+    logs.mkdir(parents=True, exist_ok=True)
+    servers = {}
+    try:
+        servers["api"] = Server(
+            "api",
+            [str(VENV / "gunicorn"), "--config", "api/gunicorn_conf.py", "--bind", "127.0.0.1:{PORT}",
+             "--workers", "2", "api:create_app()"],
+            {"ANCHORED_NEWS_DATABASE": str(db), "WORKERS": "2"}, "/health", logs / "api.log")
+        servers["floor"] = Server(
+            "floor",
+            [str(VENV / "gunicorn"), "--bind", "127.0.0.1:{PORT}", "--workers", "2", "--worker-class", "sync",
+             "bench.floor:app"],
+            {"FLOOR_DB": str(db), "FLOOR_SPEC": str(floor_spec)}, "/get_statement?p=x", logs / "floor.log")
+        servers["ds"] = Server(
+            "ds", [str(BENCH_VENV / "python"), "bench/datasette_server.py", str(db), "{PORT}", "2"],
+            {}, "/-/versions.json", logs / "datasette.log")
+        servers["ds-lite"] = servers["ds"]  # the same server, other query parameters
+    except Exception:
+        for server in {id(s): s for s in servers.values()}.values():
+            server.stop()
+        raise
+    return servers
+
+
+# --------------------------------------------------------------------------------------------
+# Load
+
+
+LUA = """
+local paths = {%s}
+local i = 0
+wrk.headers["Connection"] = "close"
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format('RESULT {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p99_us":%%d,' ..
+    '"status_errors":%%d,"connect_errors":%%d,"read_errors":%%d,"write_errors":%%d,"timeouts":%%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(server: Server, paths: list[str], duration: float, connections: int, script_dir: Path) -> dict:
+    script = script_dir / "paths.lua"
+    script.write_text(LUA % ",".join(json.dumps(p) for p in paths))
+    before = server.cpu()
+    proc = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(script), server.base],
+        capture_output=True, text=True, timeout=duration + 60,
+    )
+    after = server.cpu()
+    match = re.search(r"RESULT (\{.*\})", proc.stdout)
+    if not match:
+        raise RuntimeError(f"wrk failed: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
+    r = json.loads(match.group(1))
+    per_process = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    cpu = sum(per_process.values())
+    busy = sorted((v for v in per_process.values() if v > 0.05), reverse=True)
+    errors = r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
+    return {
+        "rps": r["requests"] / (r["duration_us"] / 1e6),
+        "p50": r["p50_us"] / 1000,
+        "p99": r["p99_us"] / 1000,
+        "cpu_ms": 1000 * cpu / max(r["requests"], 1),
+        "requests": r["requests"],
+        "errors": errors,
+        "worker_split": [round(b / cpu, 2) for b in busy] if cpu else [],
+    }
+
+
+def check_responses(servers, sc) -> None:
+    """Every server answers every scenario with 200 and rows; the API and the floor agree."""
+    for name in SERVERS:
+        if sc.get(name) is None:
+            continue
+        path = sc[name] if not isinstance(sc[name], list) else sc[name][0]
+        with urllib.request.urlopen(servers[name].base + path, timeout=120) as r:
+            body = json.loads(r.read())
+        rows = body.get("data", body.get("rows", [body] if "id" in body else None))
+        if not rows:
+            raise RuntimeError(f"{name} {path}: no rows")
+        if name == "api" and isinstance(sc["api"], str):
+            sc["api_ids"] = [row["id"] for row in rows]
+        if name == "floor" and isinstance(sc["floor"], str) and sc.get("api_ids"):
+            assert [row["id"] for row in rows][: len(sc["api_ids"])] == sc["api_ids"], f"floor and API differ on {sc['name']}"
+
+
+def benchmark_size(size: int, args) -> dict:
+    db, build = ensure_corpus(size, args.seed, args.rebuild)
+    folder = db.parent
+    scenario_list = scenarios(db)
+    spec = capture_api_sql(db, scenario_list)
+    spec_file = folder / "floor.json"
+    spec_file.write_text(json.dumps(spec, indent=1))
+    servers = start_servers(db, spec_file, folder / "logs")
+    try:
+        for sc in scenario_list:
+            if isinstance(sc["ds"], str):
+                if sc.get("deep"):
+                    sc["ds"] = ds_deep(servers["ds"].base, sc["ds"], sc["page"])
+                sc["ds-lite"] = sc["ds"] + "&_nocount=1&_nofacet=1"
+            else:
+                sc["ds-lite"] = None  # a row page has no count or facets to turn off
+        unloaded = {}
+        for name in ("api", "ds", "floor"):
+            sc = scenario_list[0]
+            times = []
+            for _ in range(15):
+                started = time.perf_counter()
+                urllib.request.urlopen(servers[name].base + sc[name], timeout=60).read()
+                times.append((time.perf_counter() - started) * 1000)
+            unloaded[name] = round(statistics.median(times), 2)
+        log(f"[{label(size)}] unloaded latency, first scenario (ms): {unloaded}")
+        for sc in scenario_list:
+            check_responses(servers, sc)
+        results: dict = {sc["name"]: {s: [] for s in SERVERS} for sc in scenario_list}
+        # Warm-up: every (scenario, server) once, briefly.
+        for sc in scenario_list:
+            for name in SERVERS:
+                if sc.get(name) is not None:
+                    run_wrk(servers[name], as_paths(sc[name]), 1, args.connections, folder)
+        for rnd in range(args.rounds):
+            for sc in scenario_list:
+                for name in SERVERS:
+                    if sc.get(name) is None:
+                        continue
+                    r = run_wrk(servers[name], as_paths(sc[name]), args.duration, args.connections, folder)
+                    results[sc["name"]][name].append(r)
+                    log(f"[{label(size)}] round {rnd + 1} {sc['name']:<42} {name:<8} {r['rps']:8.0f} req/s "
+                        f"p50 {r['p50']:6.1f} p99 {r['p99']:6.1f} ms cpu {r['cpu_ms']:6.2f} ms/req "
+                        f"split {r['worker_split']} errors {r['errors']}")
+    finally:
+        for server in {id(s): s for s in servers.values()}.values():
+            server.stop()
+    return {"size": size, "label": label(size), "build": build, "unloaded_ms": unloaded,
+            "scenarios": [{k: sc.get(k) for k in ("name", "total", "page")} | {
+                "paths": {s: (sc[s] if isinstance(sc.get(s), str) or sc.get(s) is None else sc[s][0]) for s in SERVERS},
+                "sql": sc.get("sql")} for sc in scenario_list],
+            "results": results}
+
+
+def as_paths(value) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def summarize(run: dict) -> list[dict]:
+    rows = []
+    for name, by_server in run["results"].items():
+        rounds = len(by_server["api"])
+        for server in SERVERS:
+            rs = by_server[server]
+            if not rs:
+                continue
+            row = {"scenario": name, "server": server, "rps": median([r["rps"] for r in rs]),
+                   "p50": median([r["p50"] for r in rs]), "p99": median([r["p99"] for r in rs]),
+                   "cpu_ms": median([r["cpu_ms"] for r in rs]), "errors": sum(r["errors"] for r in rs)}
+            if server == "api":
+                for other in ("ds", "ds-lite", "floor"):
+                    ors = by_server[other]
+                    if ors:  # ratio of throughputs within each round, median over rounds
+                        row[f"x_{other}"] = median([
+                            by_server["api"][i]["rps"] / ors[i]["rps"] if ors[i]["rps"] else float("inf")
+                            for i in range(rounds)
+                        ])
+            rows.append(row)
+    return rows
+
+
+def fmt(value, digits=1):
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def markdown(runs: list[dict], meta: dict) -> str:
+    out = [f"Machine: {meta['machine']}  ", f"Versions: {meta['versions']}  ",
+           f"Load: wrk, {meta['connections']} connections, 2 threads, `Connection: close`; "
+           f"{meta['rounds']} rounds × {meta['duration']} s per (scenario, server), medians of rounds; "
+           "ratios are api req/s ÷ other req/s within a round, median over rounds.", ""]
+    for run in runs:
+        b = run["build"]
+        out.append(f"### {run['label']} statements")
+        out.append("")
+        out.append(f"Build: {b['build_seconds']} s, peak RSS {b['peak_rss_mb']} MB, database {b['db_mb']} MB "
+                   f"(seeds {b['seeds_mb']} MB): {b['output']}  ")
+        out.append(f"Unloaded latency of the first scenario (median of 15, ms): {run['unloaded_ms']}")
+        out.append("")
+        out.append("| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | api ÷ ds | api ÷ ds-lite | api ÷ floor |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in summarize(run):
+            out.append(
+                f"| {row['scenario']} | {row['server']} | {fmt(row['rps'], 0)} | {fmt(row['p50'])} | {fmt(row['p99'])} "
+                f"| {fmt(row['cpu_ms'], 2)} | {fmt(row.get('x_ds'))}{'×' if row.get('x_ds') else ''} "
+                f"| {fmt(row.get('x_ds-lite'))}{'×' if row.get('x_ds-lite') else ''} "
+                f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} |")
+        deep = [s for s in run["scenarios"] if s.get("page")]
+        if deep:
+            out.append("")
+            out.append(f"Deep page: the cursor chain reached page {deep[0]['page']} "
+                       f"(of {deep[0]['total']} matching statements).")
+        errors = [r for r in summarize(run) if r["errors"]]
+        if errors:
+            out.append("")
+            out.append("Errors: " + ", ".join(f"{r['scenario']} {r['server']}: {r['errors']}" for r in errors))
+        out.append("")
+    if len(runs) > 1:
+        out.append(f"### API CPU ms per request by size (flatness: largest ÷ smallest)")
+        out.append("")
+        out.append("| scenario | " + " | ".join(r["label"] for r in runs) + " | ratio |")
+        out.append("|---|" + "---:|" * (len(runs) + 1))
+        by = [{row["scenario"]: row for row in summarize(r) if row["server"] == "api"} for r in runs]
+        for name in by[0]:
+            values = [b[name]["cpu_ms"] for b in by if name in b]
+            out.append(f"| {name} | " + " | ".join(fmt(v, 2) for v in values)
+                       + f" | {fmt(max(values) / min(values), 2)}× |")
+        out.append("")
+    return "\n".join(out)
+
+
+def machine_info(args) -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
+        except Exception:
+            return "?"
+
+    versions = {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "gunicorn": version([str(VENV / "python"), "-c", "import gunicorn;print(gunicorn.__version__)"]),
+        "flask": version([str(VENV / "python"), "-c", "import importlib.metadata as m;print(m.version('flask'))"]),
+        "datasette": version([str(BENCH_VENV / "python"), "-c", "import datasette.version as v;print(v.__version__)"]),
+        "uvicorn": version([str(BENCH_VENV / "python"), "-c", "import uvicorn;print(uvicorn.__version__)"]),
+        "wrk": version(["sh", "-c", "wrk --version 2>&1 | head -1"]).split(" [")[0],
+    }
+    return {"machine": f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}",
+            "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+            "rounds": args.rounds, "duration": args.duration, "connections": args.connections}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Load benchmark: this API vs Datasette vs a bare floor.")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10000,100000,1000000"))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rebuild", action="store_true", default=os.environ.get("BENCH_REBUILD", "1") == "1",
+                        help="Rebuild the databases even when present (default; BENCH_REBUILD=0 reuses them).")
+    parser.add_argument("--out", type=Path, default=WORK)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes.strip()) if s]
+    WORK.mkdir(parents=True, exist_ok=True)
+    meta = machine_info(args)
+    runs = []
+    for size in sizes:
+        runs.append(benchmark_size(size, args))
+        (args.out / "results.json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))
+        report = markdown(runs, meta)
+        (args.out / "results.md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
