@@ -1,0 +1,32 @@
+"""The README's promises: its two opening commands, and examples that are real responses."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _examples_module():
+    spec = importlib.util.spec_from_file_location("readme_examples", ROOT / "scripts" / "readme_examples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_opens_with_the_serve_and_test_commands():
+    first_block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
+    assert commands == ["make serve", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_examples_are_what_the_server_answers(built_db):
+    examples = _examples_module()
+    start = README.index(examples.START)
+    end = README.index(examples.END) + len(examples.END)
+    assert README[start:end] == examples.render(built_db), (
+        "README examples are stale: run .venv/bin/python scripts/readme_examples.py"
+    )
