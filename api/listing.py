@@ -20,7 +20,7 @@ import orjson
 from flask import current_app, request
 
 from data.build import normalize_name
-from schemas.envelopes import ActorResolution, Links, ListMeta
+from schemas.envelopes import RESOLVED_ACTORS_SHOWN, ActorResolution, Links, ListMeta
 
 from .db import Database
 
@@ -52,7 +52,8 @@ class Resolution:
             "value": self.value,
             "matched": db.actor_refs[self.matched] if self.matched else None,
             "include_affiliates": self.include_affiliates,
-            "actors": [db.actor_refs[a] for a in self.actor_ids],
+            "actor_count": len(self.actor_ids),
+            "actors": [db.actor_refs[a] for a in self.actor_ids[:RESOLVED_ACTORS_SHOWN]],
             "message": self.message,
         }
 

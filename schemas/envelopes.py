@@ -5,6 +5,11 @@ from marshmallow import Schema, fields
 from . import resources as res
 
 
+# A state in a large corpus has hundreds of affiliates; listing them all on every page would make
+# the meta block bigger than the page. The first ones say what the value meant; the count says the rest.
+RESOLVED_ACTORS_SHOWN = 25
+
+
 class ActorResolution(Schema):
     parameter = fields.String(required=True, metadata={"description": "The query parameter, e.g. `actor`."})
     value = fields.String(required=True, metadata={"description": "The value as given."})
@@ -12,8 +17,21 @@ class ActorResolution(Schema):
         res.ActorRef, required=True, allow_none=True, metadata={"description": "The actor the value names, or null."}
     )
     include_affiliates = fields.Boolean(required=True)
+    actor_count = fields.Integer(
+        required=True,
+        metadata={
+            "description": "How many actors the filter covers: the matched actor and, unless "
+            "`include_affiliates=false`, every actor affiliated with it (0 when nothing matched)."
+        },
+    )
     actors = fields.List(
-        fields.Nested(res.ActorRef), required=True, metadata={"description": "Every actor the filter matches."}
+        fields.Nested(res.ActorRef),
+        required=True,
+        metadata={
+            "description": f"The actors the filter covers, the matched one first, then its affiliates "
+            f"nearest first: at most {RESOLVED_ACTORS_SHOWN} (`actor_count` says how many there are in "
+            "all; `GET /actors?affiliated_with=<id>` lists every affiliate)."
+        },
     )
     message = fields.String(
         required=True, allow_none=True, metadata={"description": "Why nothing matched, with suggestions."}

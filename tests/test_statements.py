@@ -28,6 +28,7 @@ def test_seoul_means_the_south_korean_government_with_its_ministries_and_envoys(
     assert resolution["matched"]["id"] == "south-korea"
     assert resolution["parameter"] == "actor" and resolution["include_affiliates"] is True
     assert {a["id"] for a in resolution["actors"]} == south_korean_government(client)
+    assert resolution["actor_count"] == len(resolution["actors"])
 
 
 @pytest.mark.parametrize("value", ["Seoul", "seoul", "SEOUL", "south-korea", "South Korea", "  south   korea "])
@@ -48,7 +49,7 @@ def test_an_actor_that_matches_nothing_gives_an_empty_list_and_says_so(client):
     body = get_json(client, "/statements?actor=Seol")
     assert body["data"] == [] and body["meta"]["total"] == 0
     (resolution,) = body["meta"]["resolved"]
-    assert resolution["matched"] is None and resolution["actors"] == []
+    assert resolution["matched"] is None and resolution["actors"] == [] and resolution["actor_count"] == 0
     assert "Seol" in resolution["message"] and "South Korea" in resolution["message"]  # a suggestion
 
 
@@ -154,3 +155,31 @@ def test_every_quotation_in_both_texts_is_served_verbatim_with_its_span(client):
 def test_get_statement_by_id_matches_the_list(client):
     first = get_json(client, "/statements?limit=1")["data"][0]
     assert get_json(client, f"/statements/{first['id']}") == first
+
+
+def test_a_large_affiliation_tree_is_counted_not_listed_in_full(seeds_copy, tmp_path):
+    """meta.resolved names the first 25 actors a value covers and counts them all: a state with
+    hundreds of bodies must not turn every page's meta into a directory."""
+    import yaml
+
+    from api import create_app
+    from data.build import build_database
+    from schemas.envelopes import RESOLVED_ACTORS_SHOWN
+
+    registry_path = seeds_copy / "actors.yaml"
+    registry = yaml.safe_load(registry_path.read_text(encoding="utf-8"))
+    base = {"kind": "government_body", "country": "KR", "aliases": [], "title": None, "wikidata": None}
+    registry["actors"] += [
+        {**base, "id": f"south-korean-office-{n}", "name": f"South Korean Office {n}", "affiliation": "south-korea"}
+        for n in range(40)
+    ]
+    registry_path.write_text(yaml.safe_dump(registry, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    build_database(seeds_copy, tmp_path / "big.db")
+    client = create_app({"TESTING": True, "DATABASE": str(tmp_path / "big.db")}).test_client()
+
+    (resolution,) = get_json(client, "/statements?actor=Seoul")["meta"]["resolved"]
+    tree = get_all(client, "/actors?affiliated_with=south-korea&limit=100")
+    assert resolution["actor_count"] == len(tree) + 1 > RESOLVED_ACTORS_SHOWN
+    assert len(resolution["actors"]) == RESOLVED_ACTORS_SHOWN
+    assert resolution["actors"][0]["id"] == "south-korea"
+    assert {a["id"] for a in resolution["actors"][1:]} <= {a["id"] for a in tree}
