@@ -143,11 +143,9 @@ def _validate(schema, data, display, errors, prefix=""):
         return None
 
 
-def load_corpus(seeds_dir: Path) -> Corpus:
-    seeds_dir = Path(seeds_dir)
-    errors: list[BuildError] = []
-    hasher = hashlib.sha256()
-
+def _registry_and_texts(seeds_dir: Path, errors: list[BuildError]):
+    """The actor registry (validated) and the texts of ``seeds_dir``: (registry file, actors by id,
+    sorted text paths). Annotations without a text, and a folder without texts, are errors."""
     actors_file = seeds_dir / "actors.yaml"
     actors_display = _display(seeds_dir, "actors.yaml")
     if not actors_file.exists():
@@ -156,13 +154,21 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         _schema(ann.ActorRegistryAnnotation), _read_yaml(actors_file, actors_display, errors), actors_display, errors
     )
     actors = _check_actors(registry["actors"] if registry else [], actors_display, errors)
-
     txts = sorted(seeds_dir.glob("*.txt"))
     yamls = {p.stem for p in seeds_dir.glob("*.yaml")} - {"actors"}
     for stray in sorted(yamls - {p.stem for p in txts}):
         errors.append(BuildError(_display(seeds_dir, f"{stray}.yaml"), "", f"has no text: {stray}.txt is missing"))
     if not txts:
         errors.append(BuildError(seeds_dir.name, "", "no source texts (*.txt) found"))
+    return actors_file, actors, txts
+
+
+def load_corpus(seeds_dir: Path) -> Corpus:
+    seeds_dir = Path(seeds_dir)
+    errors: list[BuildError] = []
+    hasher = hashlib.sha256()
+
+    actors_file, actors, txts = _registry_and_texts(seeds_dir, errors)
 
     sources: dict[str, SourceDoc] = {}
     for txt_path, (source, doc_errors, yaml_read) in zip(txts, _load_sources(seeds_dir, txts)):
@@ -1312,20 +1318,7 @@ def _stream_build(seeds_dir: Path, path: Path) -> tuple[str, dict]:
     written, but every document is still checked."""
     errors: list[BuildError] = []
     hasher = hashlib.sha256()
-    actors_file = seeds_dir / "actors.yaml"
-    actors_display = _display(seeds_dir, "actors.yaml")
-    if not actors_file.exists():
-        raise BuildFailed([BuildError(actors_display, "", "missing: the actor registry is required")])
-    registry = _validate(
-        _schema(ann.ActorRegistryAnnotation), _read_yaml(actors_file, actors_display, errors), actors_display, errors
-    )
-    actors = _check_actors(registry["actors"] if registry else [], actors_display, errors)
-    txts = sorted(seeds_dir.glob("*.txt"))
-    yamls = {p.stem for p in seeds_dir.glob("*.yaml")} - {"actors"}
-    for stray in sorted(yamls - {p.stem for p in txts}):
-        errors.append(BuildError(_display(seeds_dir, f"{stray}.yaml"), "", f"has no text: {stray}.txt is missing"))
-    if not txts:
-        errors.append(BuildError(seeds_dir.name, "", "no source texts (*.txt) found"))
+    actors_file, actors, txts = _registry_and_texts(seeds_dir, errors)
 
     load_errors: list[BuildError] = []
     check_errors: list[BuildError] = []
