@@ -94,16 +94,6 @@ def raw_get(port: int, target: bytes, method: bytes = b"GET", headers: bytes = b
     )
 
 
-def rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def connections_held(pid: int, port: int) -> int:
     """Established TCP connections on ``port`` that process ``pid`` holds: its requests in flight."""
     inodes = set()

@@ -190,22 +190,18 @@ def _document_yaml(seeds: Path) -> Path:
     return sorted(p for p in seeds.glob("*.yaml") if p.name != "actors.yaml" and "statements:" in p.read_text())[0]
 
 
-def _break_stance(seeds: Path) -> tuple[str, str]:
-    doc = _document_yaml(seeds)
-    text = doc.read_text()
-    broken = re.sub(r"(?m)^(\s*-?\s*stance:\s*)\S+", r"\1gloat", text, count=1)
-    assert broken != text
-    doc.write_text(broken)
-    return doc.name, "stance"
+def _break_field(field: str, value: str):
+    """A breaker that sets the first ``field`` of a document's records to ``value``."""
 
+    def breaker(seeds: Path) -> tuple[str, str]:
+        doc = _document_yaml(seeds)
+        text = doc.read_text()
+        broken = re.sub(rf"(?m)^(\s*-?\s*{field}:\s*)\S+", rf"\g<1>{value}", text, count=1)
+        assert broken != text
+        doc.write_text(broken)
+        return doc.name, field
 
-def _break_speaker(seeds: Path) -> tuple[str, str]:
-    doc = _document_yaml(seeds)
-    text = doc.read_text()
-    broken = re.sub(r"(?m)^(\s*-?\s*speaker:\s*)\S+", r"\1nobody-by-that-name", text, count=1)
-    assert broken != text
-    doc.write_text(broken)
-    return doc.name, "speaker"
+    return breaker
 
 
 def _break_yaml(seeds: Path) -> tuple[str, str]:
@@ -232,7 +228,7 @@ def test_a_broken_annotation_fails_the_build_and_the_running_server_keeps_the_ol
     try:
         health = get_json(server.url, "/health")
         page = get_json(server.url, "/statements?limit=5")
-        for breaker in (_break_stance, _break_speaker, _break_yaml):
+        for breaker in (_break_field("stance", "gloat"), _break_field("speaker", "nobody-by-that-name"), _break_yaml):
             shutil.rmtree(seeds_copy)
             shutil.copytree(pristine, seeds_copy)
             file_name, field = breaker(seeds_copy)
