@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from werkzeug.exceptions import NotFound
 
-from data.build import normalize_name
+from schemas.names import normalize_name
 from schemas.envelopes import ActorList
 from schemas.queries import ActorQuery
 from schemas.resources import Actor

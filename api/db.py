@@ -1,7 +1,7 @@
 """The read-only database: opening it, checking it, and what is pre-resolved at start-up.
 
 Like flaskr's ``db`` module: ``get_db()`` returns the database for this request, ``close_db`` is
-registered on app teardown, and the ``build-db`` command builds the file. Unlike flaskr, one
+registered on app teardown. (The file is built by ``flask build-db``: see data/cli.py.) Unlike flaskr, one
 connection per worker thread is kept open between requests: the file is immutable, and opening it
 per request would cost more than most queries.
 """
@@ -9,17 +9,14 @@ per request would cost more than most queries.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-import click
 from flask import current_app, g
-from flask.cli import with_appcontext
 
-from data.build import BuildFailed, build_database, load_corpus, normalize_name
+from schemas.names import normalize_name
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 256 * 2**20
@@ -185,38 +182,6 @@ def close_db(e=None) -> None:
     g.pop("db", None)
 
 
-@click.command("build-db")
-@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of source texts and annotations (default: seeds/).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database file to write (default: the app's DATABASE).")
-@click.option("--check", is_flag=True, help="Validate the annotations only; write nothing.")
-@with_appcontext
-def build_db_command(seeds_dir, out_path, check):
-    """Validate seeds/ and build the database atomically."""
-    seeds_dir = seeds_dir or Path(current_app.config["SEEDS"])
-    out_path = out_path or Path(current_app.config["DATABASE"])
-    try:
-        if check:
-            corpus = load_corpus(seeds_dir)
-            click.echo(
-                f"{seeds_dir}: valid: {len(corpus.sources)} sources, {len(corpus.actors)} actors, "
-                f"{len(corpus.statements)} statements, {len(corpus.events)} events, "
-                f"{len(corpus.casualties)} casualty claims"
-            )
-            return
-        report = build_database(seeds_dir, out_path)
-    except BuildFailed as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        raise click.ClickException(
-            f"{len(exc.errors)} error(s) in {seeds_dir}; "
-            + ("nothing written" if check else f"{out_path} left as it was")
-        ) from None
-    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
-    click.echo(f"built {report.path} (build {report.build_id}): {counts}")
-
-
 def init_app(app) -> None:
     holder = DatabaseHolder(app.config["DATABASE"])
     # A missing database is served as 503 until it is built; a corrupt one stops the start here,
@@ -224,8 +189,3 @@ def init_app(app) -> None:
     holder.open_if_present()
     app.extensions["anchored_news_db"] = holder
     app.teardown_appcontext(close_db)
-    app.cli.add_command(build_db_command)
-
-
-def database_path_from_env(default: Path) -> Path:
-    return Path(os.environ.get("ANCHORED_NEWS_DATABASE", default))

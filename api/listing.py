@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import current_app, request
 
-from data.build import normalize_name
+from schemas.names import normalize_name
 from schemas.envelopes import RESOLVED_ACTORS_SHOWN, ActorResolution, Links, ListMeta
 
 from .db import Database

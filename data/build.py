@@ -19,7 +19,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from marshmallow import ValidationError
 from schemas import annotations as ann
 from schemas import resources as res
 from schemas import vocab
+from schemas.names import normalize_name
 
 from . import dates, text
 from .dates import DateRange
@@ -52,11 +52,6 @@ class BuildFailed(Exception):
     def __init__(self, errors: list[BuildError]):
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
-
-
-def normalize_name(value: str) -> str:
-    """How names, aliases and ``actor=`` values are compared: case- and width-insensitively."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
 def _flatten(messages, path=""):

@@ -8,6 +8,7 @@ import yaml
 
 from api import create_app
 from data.build import BuildFailed, build_database, load_corpus
+from data.cli import build_db_command
 
 from .conftest import SEEDS
 
@@ -176,7 +177,7 @@ def test_a_failed_build_leaves_the_previous_database_intact(seeds_copy, tmp_path
 def test_the_build_command_reports_errors_and_exits_non_zero(seeds_copy, tmp_path):
     edit(seeds_copy, DOC, lambda d: d["statements"][0].update(speaker="nobody-at-all"))
     app = create_app({"DATABASE": str(tmp_path / "x.db"), "SEEDS": str(seeds_copy)})
-    result = app.test_cli_runner().invoke(args=["build-db"], catch_exceptions=False)
+    result = app.test_cli_runner().invoke(build_db_command, args=[], catch_exceptions=False)
     assert result.exit_code == 1
     assert f"seeds/{DOC}.yaml: statements[0].speaker: unknown actor id 'nobody-at-all'" in result.output
     assert "left as it was" in result.output
@@ -185,7 +186,7 @@ def test_the_build_command_reports_errors_and_exits_non_zero(seeds_copy, tmp_pat
 
 def test_the_check_command_validates_without_writing(tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "x.db")})
-    result = app.test_cli_runner().invoke(args=["build-db", "--check"], catch_exceptions=False)
+    result = app.test_cli_runner().invoke(build_db_command, args=["--check"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "valid:" in result.output
     assert not (tmp_path / "x.db").exists()

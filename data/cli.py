@@ -1,0 +1,49 @@
+"""``flask build-db``: a thin command over ``data.build`` (registered through the
+``flask.commands`` entry point in pyproject.toml, so the API never imports the build).
+
+It takes the seeds folder and the database path from the app's configuration (``SEEDS``,
+``DATABASE``; ``ANCHORED_NEWS_SEEDS`` and ``ANCHORED_NEWS_DATABASE`` in the environment), so
+``flask --app api build-db`` builds the file that ``flask --app api run`` serves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .build import BuildFailed, build_database, load_corpus
+
+
+@click.command("build-db")
+@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of source texts and annotations (default: seeds/).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database file to write (default: the app's DATABASE).")
+@click.option("--check", is_flag=True, help="Validate the annotations only; write nothing.")
+@with_appcontext
+def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool) -> None:
+    """Validate seeds/ and build the database atomically."""
+    seeds_dir = seeds_dir or Path(current_app.config["SEEDS"])
+    out_path = out_path or Path(current_app.config["DATABASE"])
+    try:
+        if check:
+            corpus = load_corpus(seeds_dir)
+            click.echo(
+                f"{seeds_dir}: valid: {len(corpus.sources)} sources, {len(corpus.actors)} actors, "
+                f"{len(corpus.statements)} statements, {len(corpus.events)} events, "
+                f"{len(corpus.casualties)} casualty claims"
+            )
+            return
+        report = build_database(seeds_dir, out_path)
+    except BuildFailed as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} error(s) in {seeds_dir}; "
+            + ("nothing written" if check else f"{out_path} left as it was")
+        ) from None
+    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
+    click.echo(f"built {report.path} (build {report.build_id}): {counts}")
