@@ -11,8 +11,8 @@ import click
 import yaml
 from flask import current_app
 
-from data.build import Renderer, load_corpus
-from schemas import resources as res
+
+from .db import get_db
 
 # From each list operation to the get-by-id operation of the records it returns, so that tools
 # (and schemathesis' stateful tests) can walk from a page to its records.
@@ -41,24 +41,28 @@ document and the character span it was coded from; quotes are verbatim.
 """
 
 
-def _examples(seeds_dir: Path) -> dict:
-    """One real record of each kind, rendered exactly as the build renders it."""
-    corpus = load_corpus(seeds_dir)
-    render = Renderer(corpus)
-    statement = next((s for s in corpus.statements if s["quote"] and s["when"].start), corpus.statements[0])
-    event = next((e for e in corpus.events if len(e["supports"]) > 1), corpus.events[0])
-    source = next(iter(corpus.sources.values()))
-    actor = corpus.actors.get("south-korea") or next(iter(corpus.actors.values()))
+def _examples(app) -> dict:
+    """One real record of each kind, as the build rendered it into the served database."""
+    with app.app_context():
+        db = get_db()
 
-    def dump(schema, obj):
-        return json.loads(json.dumps(schema.dump(obj), default=str))
+        def body(sql: str) -> dict | None:
+            row = db.execute(sql).fetchone()
+            return json.loads(row[0]) if row else None
 
+        statement = body("SELECT body FROM statements WHERE quote IS NOT NULL AND date_start IS NOT NULL "
+                         "ORDER BY rowid LIMIT 1") or body("SELECT body FROM statements ORDER BY rowid LIMIT 1")
+        event = body("SELECT body FROM events WHERE id IN (SELECT event_id FROM event_sources GROUP BY event_id "
+                     "HAVING count(*) > 1) ORDER BY rowid LIMIT 1") or body("SELECT body FROM events ORDER BY rowid LIMIT 1")
+        casualty = body("SELECT body FROM casualties ORDER BY rowid LIMIT 1")
+        source = body("SELECT body FROM sources ORDER BY position LIMIT 1")
+        actor = body("SELECT body FROM actors WHERE id = 'south-korea'") or body("SELECT body FROM actors LIMIT 1")
     return {
-        "Statement": dump(res.Statement(), render.statement(statement)),
-        "Event": dump(res.Event(), render.event(event)),
-        "Casualty": dump(res.Casualty(), render.casualty(corpus.casualties[0])) if corpus.casualties else None,
-        "ActorRef": dump(res.ActorRef(), render.actor_ref(actor["id"])),
-        "SourceRef": dump(res.SourceRef(), render.source_ref(source.id)),
+        "Statement": statement,
+        "Event": event,
+        "Casualty": casualty,
+        "ActorRef": {k: actor[k] for k in ("id", "name", "kind")} if actor else None,
+        "SourceRef": {k: source[k] for k in ("id", "title", "outlet", "published")} if source else None,
     }
 
 
@@ -82,7 +86,7 @@ def generate_spec(app) -> dict:
                     }
                 }
     schemas = spec["components"]["schemas"]
-    for name, example in _examples(Path(app.config["SEEDS"])).items():
+    for name, example in _examples(app).items():
         if example is not None and name in schemas:
             schemas[name]["examples"] = [example]
     return spec

@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .build import BuildFailed, build_database, load_corpus
+from .build import BuildFailed, build_database, check_corpus
 
 
 @click.command("build-db")
@@ -30,11 +30,11 @@ def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool)
     out_path = out_path or Path(current_app.config["DATABASE"])
     try:
         if check:
-            corpus = load_corpus(seeds_dir)
+            counts = check_corpus(seeds_dir)
             click.echo(
-                f"{seeds_dir}: valid: {len(corpus.sources)} sources, {len(corpus.actors)} actors, "
-                f"{len(corpus.statements)} statements, {len(corpus.events)} events, "
-                f"{len(corpus.casualties)} casualty claims"
+                f"{seeds_dir}: valid: {counts['sources']} sources, {counts['actors']} actors, "
+                f"{counts['statements']} statements, {counts['events']} events, "
+                f"{counts['casualties']} casualty claims"
             )
             return
         report = build_database(seeds_dir, out_path)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from api import create_app
-from data.build import BuildFailed, build_database, load_corpus
+from data.build import BuildFailed, build_database, check_corpus
 from data.cli import build_db_command
 
 from .conftest import SEEDS
@@ -30,7 +30,7 @@ def edit(seeds, name, change):
 
 def errors_of(seeds) -> list[str]:
     with pytest.raises(BuildFailed) as info:
-        load_corpus(seeds)
+        check_corpus(seeds)
     return [str(e) for e in info.value.errors]
 
 

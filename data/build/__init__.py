@@ -1,0 +1,152 @@
+"""seeds/ in, a database out: the build as four stages, run in order by this module.
+
+    load    read the registry and each document, check their shape     (load.py, workers.py)
+    check   the rules across records, the mechanics (spans, dates),    (check.py, index.py)
+            then the references across documents
+    render  every record through the resource schemas, once            (render.py)
+    write   tables, indexes, full text, atomic replace                 (tables.py, write.py)
+
+Both ``check_corpus`` (``flask build-db --check``) and ``build_database`` run the same first
+pass: every document is loaded and checked (in worker processes for a large corpus) and its facts
+gathered into a ``CorpusIndex``; every error is collected and raised together as ``BuildFailed``.
+``build_database`` then renders the checked documents, which the first pass spooled to disk, with
+the complete index to look references and counts up in, and writes them to a new file that
+replaces the old one only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .check import DocumentChecker, DocumentFacts, Record, check_actors
+from .errors import BuildError, BuildFailed
+from .index import CorpusIndex
+from .load import DocumentCache, load_document, read_registry
+from .render import Rows, actor_rows, document_rows
+from .spool import Spool
+from .workers import ordered_map
+from .write import SCHEMA_VERSION, DatabaseWriter, atomic_output
+
+__all__ = ["BuildError", "BuildFailed", "BuildReport", "build_database", "check_corpus"]
+
+# Code whose change must change the build id (and so every ETag).
+_ROOT = Path(__file__).resolve().parent.parent.parent
+_CODE_DIRS = ("data", "schemas")
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    build_id: str
+    counts: dict[str, int]
+
+
+def check_corpus(seeds_dir: Path) -> dict[str, int]:
+    """Check every annotation in ``seeds_dir``; the row counts a build would write, or BuildFailed."""
+    return _check(Path(seeds_dir), spool=None)[0].counts()
+
+
+def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
+    """Check ``seeds_dir`` and build ``out_path`` atomically; on BuildFailed (with every error
+    found) the file at ``out_path`` is untouched."""
+    seeds_dir, out_path = Path(seeds_dir), Path(out_path)
+    with Spool(out_path.parent) as spool:
+        index, inputs = _check(seeds_dir, spool)
+        build_id = hashlib.sha256((inputs + _code_hash()).encode()).hexdigest()[:16]
+        with atomic_output(out_path) as tmp:
+            writer = DatabaseWriter(tmp)
+            try:
+                context = _RenderContext(index, spool)
+                for rows in ordered_map(_render_document, spool.entries(), context, len(spool)):
+                    writer.insert(rows)
+                counts = writer.finish(index.actors, actor_rows(index), build_id)
+            finally:
+                writer.close()
+    return BuildReport(out_path, build_id, counts)
+
+
+# -- the first pass: load and check ---------------------------------------------------------
+
+
+@dataclass
+class _CheckContext:
+    actors: dict[str, Record]
+    others: DocumentCache
+    keep: bool  # whether checked documents are wanted for rendering
+
+
+@dataclass
+class _Checked:
+    """One document's outcome, as a worker returns it."""
+
+    digest: str  # of the bytes read, for the build id
+    load_errors: list[BuildError]
+    facts: DocumentFacts | None  # None: the document did not load
+    check_errors: list[BuildError]
+    packed: bytes | None  # the checked document, pickled for the spool
+
+
+def _check_document(context: _CheckContext, txt_path: Path) -> _Checked:
+    load_errors: list[BuildError] = []
+    document, digest = load_document(txt_path, load_errors)
+    context.others.remember(txt_path.stem, document)  # the next documents may report its events too
+    if document is None:
+        return _Checked(digest, load_errors, None, [], None)
+    checker = DocumentChecker(document, context.actors, context.others)
+    checked, facts = checker.check()
+    packed = Spool.pack(checked) if context.keep and not checker.errors else None
+    return _Checked(digest, load_errors, facts, checker.errors, packed)
+
+
+def _check(seeds_dir: Path, spool: Spool | None) -> tuple[CorpusIndex, str]:
+    """(the complete index, a digest of every input) or BuildFailed. Errors come in this order:
+    the registry's; then each document's, in file order (load errors, repeated ids, then the
+    rest); then references across documents, which are left out when a document failed to
+    load (they would report its records as unknown: noise that hides the real error)."""
+    errors: list[BuildError] = []
+    registry = read_registry(seeds_dir, errors)
+    index = CorpusIndex(check_actors(registry.actors, registry.file, errors))
+    inputs = hashlib.sha256()
+    context = _CheckContext(index.actors, DocumentCache(seeds_dir), keep=spool is not None)
+    all_loaded = True
+    for result in ordered_map(_check_document, registry.texts, context, len(registry.texts)):
+        inputs.update(result.digest.encode())
+        errors += result.load_errors
+        if result.facts is None:
+            all_loaded = False
+            continue
+        errors += index.add(result.facts)
+        errors += result.check_errors
+        if spool is not None and result.packed is not None and not errors:
+            spool.append(result.packed)
+    inputs.update(registry.digest.encode())
+    if all_loaded:
+        errors += index.check_references()
+    if errors:
+        raise BuildFailed(errors)
+    if spool is not None:
+        index.statement_summaries.update(spool.statement_summaries(index.cited_statements_elsewhere()))
+    return index, inputs.hexdigest()
+
+
+# -- the second pass: render and write ------------------------------------------------------
+
+
+@dataclass
+class _RenderContext:
+    index: CorpusIndex
+    spool: Spool
+
+
+def _render_document(context: _RenderContext, entry: tuple[int, int, int]) -> Rows:
+    return document_rows(context.spool.read(entry), context.index, position=entry[0])
+
+
+def _code_hash() -> str:
+    hasher = hashlib.sha256(SCHEMA_VERSION.encode())
+    for folder in _CODE_DIRS:
+        for path in sorted((_ROOT / folder).rglob("*.py")):
+            hasher.update(str(path.relative_to(_ROOT)).encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()

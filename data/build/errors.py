@@ -1,0 +1,45 @@
+"""The one error type of the build: every problem names its file, its record and its field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BuildError:
+    file: str  # as the annotator knows it: seeds/<name>.yaml
+    path: str  # the record and field, e.g. statements[4].quote ("" for the whole file)
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
+
+
+class BuildFailed(Exception):
+    """Raised with every error found; the build then writes nothing."""
+
+    def __init__(self, errors: list[BuildError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def flatten_messages(messages: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """marshmallow's nested error dict -> (path, message) pairs, e.g. ("statements[4].quote", ...)."""
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield path, message
+        return
+    if isinstance(messages, list):
+        for item in messages:
+            yield from flatten_messages(item, path)
+        return
+    for key, value in messages.items():
+        if key == "_schema":
+            sub = path
+        elif isinstance(key, int):
+            sub = f"{path}[{key}]"
+        else:
+            sub = f"{path}.{key}" if path else str(key)
+        yield from flatten_messages(value, sub)

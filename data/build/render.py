@@ -1,0 +1,175 @@
+"""Stage 3: checked records -> the JSON the API serves, through the resource schemas.
+
+One renderer for every record, given the ``CorpusIndex`` to look references up in (other
+documents' events, sources, casualty figures, statements; actors) and the counts. Each body is
+dumped once here; the API serves it as it is. ``document_rows`` gives everything one document
+writes, ``actor_rows`` the actors once the whole corpus has been counted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas import resources as res
+from schemas import vocab
+from schemas.names import normalize_name
+
+from ..dates import DateRange
+from . import tables
+from .check import CheckedDocument, Record
+from .index import CorpusIndex
+from .load import schema
+
+Rows = list[tuple[str, list[tuple[Any, ...]]]]  # (table, rows) in insertion order
+
+
+def dump(cls: type, obj: Record) -> str:
+    return json.dumps(schema(cls).dump(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def dated(when: DateRange) -> Record:
+    return {"date_start": when.start, "date_end": when.end, "date_precision": when.precision, "date_text": when.text}
+
+
+class Renderer:
+    """Turns checked records into resource objects for the schemas to dump."""
+
+    def __init__(self, index: CorpusIndex):
+        self.index = index
+
+    def statement(self, st: Record) -> Record:
+        ix, via = self.index, st["via"]
+        return {
+            **dated(st["when"]),
+            "id": st["id"],
+            "speaker": ix.actor_ref(st["speaker"]),
+            "quote": st["quote"],
+            "summary": st["summary"],
+            "kind": st["kind"],
+            "stance": st["stance"],
+            "targets": [ix.actor_ref(t) for t in st["targets"]],
+            "via": {"actor": ix.actor_ref(via["actor"]), "channel": via["channel"]} if via else None,
+            "event": ix.event_ref(st["event"]),
+            "source": ix.source_ref(st["source_id"]),
+            "span": st["span"],
+            "excerpt": st["excerpt"],
+            "note": st["note"],
+        }
+
+    def event(self, ev: Record) -> Record:
+        ix = self.index
+        return {
+            **dated(ev["when"]),
+            "id": ev["id"],
+            "type": ev["type"],
+            "status": ev["status"],
+            "title": ev["title"],
+            "description": ev["description"],
+            "participants": [{"actor": ix.actor_ref(p["actor"]), "role": p["role"]} for p in ev["participants"]],
+            "location": ev["location"],
+            "plover": plover(ev),
+            "sources": [
+                {"source": ix.source_ref(s.source_id), "span": s.span, "excerpt": s.excerpt} for s in ev["supports"]
+            ],
+            "related": [ix.event_ref(r) for r in ev["related"]],
+            "note": ev["note"],
+        }
+
+    def casualty(self, cas: Record) -> Record:
+        ix, as_of = self.index, cas["as_of_range"]
+        return {
+            "id": cas["id"],
+            "party": ix.actor_ref(cas["party"]),
+            "category": cas["category"],
+            "value": cas["value"],
+            "low": cas["low"],
+            "high": cas["high"],
+            "qualifier": cas["qualifier"],
+            "claimed_by": ix.actor_ref(cas["claimed_by"]),
+            "as_of": {"date": as_of.start, "precision": as_of.precision, "text": as_of.text},
+            "location": cas["location"],
+            "part_of": ix.casualty_ref(cas["part_of"]),
+            "statement": ix.statement_ref(cas["statement"]),
+            "source": ix.source_ref(cas["source_id"]),
+            "span": cas["span"],
+            "excerpt": cas["excerpt"],
+            "note": cas["note"],
+        }
+
+    def source(self, checked: CheckedDocument) -> Record:
+        source, doc = checked.source, checked.source.document
+        return {
+            **self.index.source_ref(source.id),
+            "summary": doc["summary"],
+            "outlet_basis": doc["outlet_basis"],
+            "published_basis": doc["published_basis"],
+            "byline": checked.byline,
+            "language": doc["language"],
+            "url": doc["url"],
+            "images": [{k: img[k] for k in ("url", "caption", "credit")} for img in checked.images],
+            "sha256": source.sha256,
+            "bytes": source.size,
+            "length": len(source.text),
+            **self.index.source_counts[source.id],
+        }
+
+    def actor(self, actor: Record, affiliates: list[str]) -> Record:
+        ix = self.index
+        return {
+            "id": actor["id"],
+            "name": actor["name"],
+            "kind": actor["kind"],
+            "country": actor["country"],
+            "title": actor["title"],
+            "aliases": actor["aliases"],
+            "affiliation": ix.actor_ref(actor["affiliation"]),
+            "affiliates": [ix.actor_ref(a) for a in affiliates],
+            "wikidata": actor["wikidata"],
+            "statement_count": ix.statement_count[actor["id"]],
+            "event_count": ix.event_count[actor["id"]],
+            "note": actor["note"],
+        }
+
+
+def plover(ev: Record) -> str | None:
+    """The event's PLOVER category: as annotated, else the one its type implies."""
+    category: str | None = ev["plover"] or vocab.EVENT_TYPES[ev["type"]]
+    return category
+
+
+def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -> Rows:
+    """Every row one document writes: its source, then its events, statements and casualties."""
+    render = Renderer(index)
+    source = render.source(checked)
+    rows: Rows = [("sources", [tables.source_row(checked, position, dump(res.Source, source),
+                                                 dump(res.SourceWithText, {**source, "text": checked.source.text}))])]
+    for ev in checked.events:
+        rows += tables.event_rows(ev, plover(ev), dump(res.Event, render.event(ev)))
+    for st in checked.statements:
+        rows += tables.statement_rows(st, dump(res.Statement, render.statement(st)))
+    for cas in checked.casualties:
+        rows += tables.casualty_rows(cas, dump(res.Casualty, render.casualty(cas)))
+    return rows
+
+
+def actor_rows(index: CorpusIndex) -> list[Record]:
+    """Every actor, with its direct affiliates and its counts over the whole corpus."""
+    render, actors = Renderer(index), index.actors
+    children: dict[str, list[str]] = {a: [] for a in actors}
+    for actor in actors.values():
+        if actor["affiliation"]:
+            children[actor["affiliation"]].append(actor["id"])
+    rows = []
+    for actor in sorted(actors.values(), key=lambda a: a["id"]):
+        body = dump(res.Actor, render.actor(actor, sorted(children[actor["id"]])))
+        rows.append(
+            {
+                "id": actor["id"], "name": actor["name"], "name_sort": normalize_name(actor["name"]),
+                "kind": actor["kind"], "country": actor["country"], "title": actor["title"],
+                "affiliation_id": actor["affiliation"], "wikidata": actor["wikidata"],
+                "statement_count": index.statement_count[actor["id"]], "event_count": index.event_count[actor["id"]],
+                "body": body,
+            }
+        )
+    return rows

@@ -1,0 +1,157 @@
+"""Stage 4: rows into a new SQLite file, then indexes, full text and the actor tables; and the
+atomic replace that makes a failed build leave the served database as it was."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from schemas.names import normalize_name
+
+from . import tables
+from .check import Record
+
+SCHEMA_VERSION = "1"
+
+# (role, SQL selecting (actor id, date_sort, record id) for every record an actor has that role in).
+SCOPE_ROLES = {
+    "speaker": "SELECT speaker_id AS actor_id, date_sort, id AS record_id FROM statements",
+    "target": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_targets x "
+              "JOIN statements t ON t.id = x.statement_id",
+    "participant": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM event_participants x "
+                   "JOIN events t ON t.id = x.event_id",
+    "party": "SELECT party_id AS actor_id, date_sort, id AS record_id FROM casualties",
+    "claimed_by": "SELECT claimed_by_id AS actor_id, date_sort, id AS record_id FROM casualties "
+                  "WHERE claimed_by_id IS NOT NULL",
+}
+
+
+@contextlib.contextmanager
+def atomic_output(out_path: Path) -> Iterator[Path]:
+    """A temporary path beside ``out_path``, renamed over it only if the block succeeds: readers
+    see the old file or the new one, never a part."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()  # sqlite-utils creates the file itself
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)  # atomic on POSIX
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class DatabaseWriter:
+    """Writes the tables of a new database; tables are filled first and indexed at the end, which
+    SQLite does fastest."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite_utils.Database(str(path))
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):  # 256 MiB to sort in
+            self.db.conn.execute(f"PRAGMA {pragma}")
+        tables.create_tables(self.db)
+
+    def insert(self, rows: list[tuple[str, list[tables.Row]]]) -> None:
+        for table, table_rows in rows:
+            if table_rows:
+                self.db.conn.executemany(tables.INSERT[table], table_rows)
+
+    def finish(self, actors: dict[str, Record], actor_rows: list[Record], build_id: str) -> dict[str, int]:
+        """The actor tables, indexes, full text and metadata; returns the row counts."""
+        db = self.db
+        write_actors(db, actors, actor_rows)
+        tables.create_indexes(db)
+        write_actor_scopes(db)
+        db["statements"].enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
+        db["events"].enable_fts(["title", "description"], tokenize="unicode61 remove_diacritics 2")
+        counts = {table: db[table].count for table in ("sources", "actors", "statements", "events", "casualties")}
+        built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        db["meta"].insert_all(
+            [
+                {"key": "build_id", "value": build_id},
+                {"key": "built_at", "value": built_at},
+                {"key": "schema_version", "value": SCHEMA_VERSION},
+                {"key": "counts", "value": json.dumps(counts)},
+                {"key": "date_spans", "value": json.dumps(date_spans(db))},
+            ],
+            pk="key",
+        )
+        db.conn.execute("ANALYZE")
+        db.conn.commit()
+        return counts
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.conn.close()
+
+
+def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_rows: list[Record]) -> None:
+    """Actors, their aliases, the affiliation tree and the prefix search over names."""
+    db["actors"].insert_all(actor_rows)
+    db["aliases"].insert_all(
+        {"alias": alias, "alias_norm": normalize_name(alias), "actor_id": a["id"]}
+        for a in actors.values()
+        for alias in a["aliases"]
+    )
+    # The affiliation tree, pre-resolved: every (ancestor, descendant) pair, itself included.
+    closure = []
+    for actor_id in actors:
+        node, depth = actor_id, 0
+        while node is not None:
+            closure.append({"actor_id": node, "affiliate_id": actor_id, "depth": depth})
+            node, depth = actors[node]["affiliation"], depth + 1
+    db["actor_affiliates"].insert_all(closure)
+    db["actor_affiliates"].create_index(["affiliate_id", "actor_id"])
+    # Prefix search over every word-start of every name and alias ("jong un" finds Kim Jong Un).
+    search_rows = set()
+    for actor in actors.values():
+        for label in [actor["id"].replace("-", " "), actor["name"], *actor["aliases"]]:
+            words = normalize_name(label).split()
+            for k in range(len(words)):
+                search_rows.add((" ".join(words[k:]), actor["id"]))
+    db["actor_search"].insert_all({"key": k, "actor_id": a} for k, a in sorted(search_rows))
+
+
+def write_actor_scopes(db: sqlite_utils.Database) -> None:
+    """Each record under every actor with affiliates that it falls under, in date order.
+
+    ``actor=Seoul`` means South Korea and everything affiliated with it; as ``speaker_id IN (...)``
+    that needs every match sorted by date before the first page can be cut (a temporary B-tree
+    over 100k rows at 1M statements). This table holds, for every actor that has affiliates, its
+    records and its affiliates' records keyed (role, actor, date_sort, id): a page is an index
+    range, whatever the depth of the cursor.
+    """
+    db.execute(
+        "CREATE TABLE actor_scopes (role TEXT NOT NULL, scope_id TEXT NOT NULL, date_sort TEXT NOT NULL, "
+        "record_id TEXT NOT NULL, PRIMARY KEY (role, scope_id, date_sort, record_id)) WITHOUT ROWID"
+    )
+    for role, select in SCOPE_ROLES.items():
+        db.execute(
+            f"INSERT OR IGNORE INTO actor_scopes SELECT ?, a.actor_id, r.date_sort, r.record_id "
+            f"FROM ({select}) AS r "
+            "JOIN actor_affiliates a ON a.affiliate_id = r.actor_id "
+            "WHERE a.actor_id IN (SELECT actor_id FROM actor_affiliates WHERE depth >= 1) ORDER BY 1, 2, 3, 4",
+            [role],
+        )
+
+
+def date_spans(db: sqlite_utils.Database) -> dict[str, int]:
+    """Per table, the longest date range in days (date_end - date_start): it lets the API turn
+    ``since`` into a lower bound on date_sort, which an index can seek."""
+    columns = {"statements": ("date_start", "date_end"), "events": ("date_start", "date_end"),
+               "casualties": ("as_of", "as_of"), "sources": ("published", "published")}
+    spans: dict[str, Any] = {}
+    for table, (start, end) in columns.items():
+        sql = f"SELECT coalesce(max(julianday({end}) - julianday({start})), 0) FROM {table}"
+        spans[table] = int(db.execute(sql).fetchone()[0])
+    return spans
