@@ -45,5 +45,5 @@ def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool)
             f"{len(exc.errors)} error(s) in {seeds_dir}; "
             + ("nothing written" if check else f"{out_path} left as it was")
         ) from None
-    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
-    click.echo(f"built {report.path} (build {report.build_id}): {counts}")
+    written = ", ".join(f"{n} {k}" for k, n in report.counts.items())
+    click.echo(f"built {report.path} (build {report.build_id}): {written}")

@@ -43,7 +43,7 @@ NOT_FILTERS = {"limit", "cursor", "sort", "include_affiliates"}
 
 def _code_key() -> str:
     hasher = hashlib.sha256(f"{STATEMENTS}:{SEED}".encode())
-    for path in sorted([*ROOT.glob("data/*.py"), *ROOT.glob("schemas/*.py"), ROOT / "bench" / "generate.py"]):
+    for path in sorted([*ROOT.glob("data/**/*.py"), *ROOT.glob("schemas/*.py"), ROOT / "bench" / "generate.py"]):
         hasher.update(path.name.encode() + b"\0" + path.read_bytes())
     return hasher.hexdigest()[:16]
 

@@ -192,9 +192,10 @@ class DocumentChecker:
             self.error(f"{path}.precision", f"the text gives {resolved.precision} precision, not {when['precision']}")
         return resolved
 
-    def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> str | None:
+    def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> str:
+        """The sentence around ``span`` ('' when the span was not found, which is an error)."""
         if span is None:
-            return None
+            return ""
         body = (source or self.source).text
         around = text.sentence_around(body, span)
         return body[around.start : around.end]
@@ -290,7 +291,7 @@ class DocumentChecker:
             # else: that document failed to load and reports its own errors; this would be noise
             return None
         span = self.locate(f"{path}.anchor", extra["anchor"], source=other)
-        return Support(other.id, span, self.excerpt(span, other) or "") if span else None
+        return Support(other.id, span, self.excerpt(span, other)) if span else None
 
     def _casualties(self, facts: DocumentFacts) -> list[Record]:
         records, published = [], self.source.document["published"]

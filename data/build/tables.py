@@ -88,7 +88,7 @@ def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
-    db["actors"].create(
+    db.table("actors").create(
         {
             "id": str, "name": str, "name_sort": str, "kind": str, "country": str, "title": str,
             "affiliation_id": str, "wikidata": str, "statement_count": int, "event_count": int, "body": str,
@@ -97,21 +97,21 @@ def create_tables(db: sqlite_utils.Database) -> None:
         not_null={"name", "name_sort", "kind", "body"},
         foreign_keys=[("affiliation_id", "actors", "id")],
     )
-    db["aliases"].create(
+    db.table("aliases").create(
         {"alias": str, "alias_norm": str, "actor_id": str},
         pk="alias_norm",
         not_null={"alias", "actor_id"},
         foreign_keys=[("actor_id", "actors", "id")],
     )
-    db["actor_affiliates"].create(
+    db.table("actor_affiliates").create(
         {"actor_id": str, "affiliate_id": str, "depth": int},
         pk=("actor_id", "affiliate_id"),
         foreign_keys=[("actor_id", "actors", "id"), ("affiliate_id", "actors", "id")],
     )
-    db["actor_search"].create(
+    db.table("actor_search").create(
         {"key": str, "actor_id": str}, pk=("key", "actor_id"), foreign_keys=[("actor_id", "actors", "id")]
     )
-    db["sources"].create(
+    db.table("sources").create(
         {
             "id": str, "position": int, "published": str, "date_sort": str, "outlet_id": str,
             "sha256": str, "body": str, "text_body": str,
@@ -120,7 +120,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
         not_null={"position", "date_sort", "sha256", "body", "text_body"},
         foreign_keys=[("outlet_id", "actors", "id")],
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": str, "type": str, "status": str, "title": str, "description": str, "plover": str,
             "location_name": str, "location_region": str, "location_country": str,
@@ -130,22 +130,22 @@ def create_tables(db: sqlite_utils.Database) -> None:
         not_null={"type", "status", "title", "description", "date_sort", "source_id", "body"},
         foreign_keys=[("source_id", "sources", "id")],
     )
-    db["event_participants"].create(
+    db.table("event_participants").create(
         {"event_id": str, "actor_id": str, "role": str},
         pk=("event_id", "actor_id", "role"),
         foreign_keys=[("event_id", "events", "id"), ("actor_id", "actors", "id")],
     )
-    db["event_sources"].create(
+    db.table("event_sources").create(
         {"event_id": str, "source_id": str, "span_start": int, "span_end": int},
         pk=("event_id", "source_id", "span_start"),
         foreign_keys=[("event_id", "events", "id"), ("source_id", "sources", "id")],
     )
-    db["event_relations"].create(
+    db.table("event_relations").create(
         {"event_id": str, "related_id": str},
         pk=("event_id", "related_id"),
         foreign_keys=[("event_id", "events", "id"), ("related_id", "events", "id")],
     )
-    db["statements"].create(
+    db.table("statements").create(
         {
             "id": str, "speaker_id": str, "stance": str, "kind": str, "event_id": str, "source_id": str,
             "quote": str, "summary": str, "date_start": str, "date_end": str, "date_sort": str,
@@ -155,12 +155,12 @@ def create_tables(db: sqlite_utils.Database) -> None:
         not_null={"speaker_id", "stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body"},
         foreign_keys=[("speaker_id", "actors", "id"), ("event_id", "events", "id"), ("source_id", "sources", "id")],
     )
-    db["statement_targets"].create(
+    db.table("statement_targets").create(
         {"statement_id": str, "actor_id": str},
         pk=("statement_id", "actor_id"),
         foreign_keys=[("statement_id", "statements", "id"), ("actor_id", "actors", "id")],
     )
-    db["casualties"].create(
+    db.table("casualties").create(
         {
             "id": str, "party_id": str, "claimed_by_id": str, "category": str, "qualifier": str, "value": int,
             "low": int, "high": int, "as_of": str, "date_sort": str, "part_of_id": str, "statement_id": str,
@@ -178,18 +178,18 @@ def create_tables(db: sqlite_utils.Database) -> None:
 def create_indexes(db: sqlite_utils.Database) -> None:
     """An index behind every filter and sort the API offers (tests check the query plans)."""
     for table in ("statements", "events", "casualties", "sources"):
-        db[table].create_index(["date_sort", "id"])
+        db.table(table).create_index(["date_sort", "id"])
     for column in ("speaker_id", "stance", "kind", "event_id", "source_id"):
-        db["statements"].create_index([column, "date_sort", "id"])
-    db["statements"].create_index(["date_end"])
-    db["statement_targets"].create_index(["actor_id", "statement_id"])
+        db.table("statements").create_index([column, "date_sort", "id"])
+    db.table("statements").create_index(["date_end"])
+    db.table("statement_targets").create_index(["actor_id", "statement_id"])
     for column in ("type", "status", "location_region", "location_country", "location_name", "source_id"):
-        db["events"].create_index([column, "date_sort", "id"])
-    db["event_participants"].create_index(["actor_id", "event_id"])
-    db["event_sources"].create_index(["source_id", "event_id"])
+        db.table("events").create_index([column, "date_sort", "id"])
+    db.table("event_participants").create_index(["actor_id", "event_id"])
+    db.table("event_sources").create_index(["source_id", "event_id"])
     for column in ("party_id", "claimed_by_id", "category", "source_id"):
-        db["casualties"].create_index([column, "date_sort", "id"])
-    db["actors"].create_index(["name_sort", "id"])
+        db.table("casualties").create_index([column, "date_sort", "id"])
+    db.table("actors").create_index(["name_sort", "id"])
     for column in ("kind", "country", "affiliation_id"):
-        db["actors"].create_index([column, "name_sort", "id"])
-    db["actor_search"].create_index(["actor_id"])
+        db.table("actors").create_index([column, "name_sort", "id"])
+    db.table("actor_search").create_index(["actor_id"])

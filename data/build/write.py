@@ -72,11 +72,11 @@ class DatabaseWriter:
         write_actors(db, actors, actor_rows)
         tables.create_indexes(db)
         write_actor_scopes(db)
-        db["statements"].enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
-        db["events"].enable_fts(["title", "description"], tokenize="unicode61 remove_diacritics 2")
-        counts = {table: db[table].count for table in ("sources", "actors", "statements", "events", "casualties")}
+        db.table("statements").enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
+        db.table("events").enable_fts(["title", "description"], tokenize="unicode61 remove_diacritics 2")
+        counts = {table: db.table(table).count for table in ("sources", "actors", "statements", "events", "casualties")}
         built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        db["meta"].insert_all(
+        db.table("meta").insert_all(
             [
                 {"key": "build_id", "value": build_id},
                 {"key": "built_at", "value": built_at},
@@ -97,8 +97,8 @@ class DatabaseWriter:
 
 def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_rows: list[Record]) -> None:
     """Actors, their aliases, the affiliation tree and the prefix search over names."""
-    db["actors"].insert_all(actor_rows)
-    db["aliases"].insert_all(
+    db.table("actors").insert_all(actor_rows)
+    db.table("aliases").insert_all(
         {"alias": alias, "alias_norm": normalize_name(alias), "actor_id": a["id"]}
         for a in actors.values()
         for alias in a["aliases"]
@@ -110,8 +110,8 @@ def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_row
         while node is not None:
             closure.append({"actor_id": node, "affiliate_id": actor_id, "depth": depth})
             node, depth = actors[node]["affiliation"], depth + 1
-    db["actor_affiliates"].insert_all(closure)
-    db["actor_affiliates"].create_index(["affiliate_id", "actor_id"])
+    db.table("actor_affiliates").insert_all(closure)
+    db.table("actor_affiliates").create_index(["affiliate_id", "actor_id"])
     # Prefix search over every word-start of every name and alias ("jong un" finds Kim Jong Un).
     search_rows = set()
     for actor in actors.values():
@@ -119,7 +119,7 @@ def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_row
             words = normalize_name(label).split()
             for k in range(len(words)):
                 search_rows.add((" ".join(words[k:]), actor["id"]))
-    db["actor_search"].insert_all({"key": k, "actor_id": a} for k, a in sorted(search_rows))
+    db.table("actor_search").insert_all({"key": k, "actor_id": a} for k, a in sorted(search_rows))
 
 
 def write_actor_scopes(db: sqlite_utils.Database) -> None:
