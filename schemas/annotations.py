@@ -5,7 +5,14 @@ be verbatim, affiliation cycles, uncovered quotations) need the whole corpus and
 ``data.build``.
 """
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from . import vocab
 

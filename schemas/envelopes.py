@@ -4,7 +4,6 @@ from marshmallow import Schema, fields
 
 from . import resources as res
 
-
 # A state in a large corpus has hundreds of affiliates; listing them all on every page would make
 # the meta block bigger than the page. The first ones say what the value meant; the count says the rest.
 RESOLVED_ACTORS_SHOWN = 25

@@ -6,7 +6,14 @@ repeated scalar parameters; the API layer turns both into a 400 problem naming t
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from . import vocab
 

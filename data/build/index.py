@@ -12,6 +12,7 @@ It keeps a few fields per record, never the documents: a build streams through a
 from __future__ import annotations
 
 from collections import Counter
+
 from .check import DocumentFacts, Record, Reference
 from .errors import BuildError
 
