@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app api
 # The database is stale when any seed or any code that builds it is newer.
 BUILD_INPUTS := $(wildcard seeds/*) $(wildcard data/*.py) $(wildcard schemas/*.py)
 
-.PHONY: help install serve test test-fast check db spec clean
+.PHONY: help install serve test test-fast lint check db spec clean
 
 # The first target: `make` alone lists the targets.
 help: ## List the targets, one line each
@@ -49,6 +49,11 @@ test: install $(TEST_DEPS) ## Every test: in-process, live servers, tool chains 
 # The in-process tier: no server process, no external tool chain, no large synthetic corpus.
 test-fast: install ## In-process tests only (no live, tools or slow tests; ~10 s)
 	$(BIN)/pytest -m "not live and not tools and not slow"
+
+lint: install ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean: ## Remove .venv, the database and pytest's cache
 	rm -rf $(VENV) $(DB) .pytest_cache
