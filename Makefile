@@ -43,11 +43,11 @@ spec: install ## Regenerate openapi.yaml from the code
 serve: $(DB) ## Serve the API with gunicorn on 127.0.0.1:PORT (default 8000)
 	$(BIN)/gunicorn --config api/gunicorn_conf.py --bind 127.0.0.1:$(PORT) 'api:create_app()'
 
-test: install $(TEST_DEPS) ## Every test: in-process, live servers, tool chains (~2.5 min)
+test: install $(TEST_DEPS) ## Every test: in-process, live servers, tool chains (~3 min)
 	$(BIN)/pytest
 
 # The in-process tier: no server process, no external tool chain, no large synthetic corpus.
-test-fast: install ## In-process tests only (no live, tools or slow tests; ~10 s)
+test-fast: install ## In-process tests only (no live, tools or slow tests; ~20 s)
 	$(BIN)/pytest -m "not live and not tools and not slow"
 
 lint: install ## ruff check, ruff format --check and mypy
