@@ -6,9 +6,13 @@ PORT ?= 8000
 DB := data/corpus.db
 FLASK := $(BIN)/flask --app api
 # The database is stale when any seed or any code that builds it is newer.
-BUILD_INPUTS := $(wildcard seeds/*) $(wildcard data/*.py) $(wildcard schemas/*.py)
+BUILD_INPUTS := $(wildcard seeds/*) $(wildcard data/*.py data/build/*.py) $(wildcard schemas/*.py)
 
-.PHONY: install serve test check db spec clean
+.PHONY: help install serve test test-fast lint check db spec clean
+
+# The first target: `make` alone lists the targets.
+help: ## List the targets, one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
 # Targets of the contract, reliability and benchmark tool chains live in mk/*.mk; each may add
 # to TEST_DEPS what `make test` must set up first (npm tools, Debian packages).
@@ -21,26 +25,35 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed ## Create .venv with the project and its test tools
 
 $(DB): $(BUILD_INPUTS) | $(BIN)/.installed
 	$(FLASK) build-db
 
-db: $(DB)
+db: $(DB) ## Build data/corpus.db from seeds/ (when stale)
 
 # Validate the annotations without touching the database.
-check: install
+check: install ## Validate the annotations without touching the database
 	$(FLASK) build-db --check
 
 # Regenerate openapi.yaml from the code (commit the result).
-spec: $(DB)
+spec: $(DB) ## Regenerate openapi.yaml from the code (its examples are records of the built database)
 	$(FLASK) spec --output openapi.yaml
 
-serve: $(DB)
+serve: $(DB) ## Serve the API with gunicorn on 127.0.0.1:PORT (default 8000)
 	$(BIN)/gunicorn --config api/gunicorn_conf.py --bind 127.0.0.1:$(PORT) 'api:create_app()'
 
-test: install $(TEST_DEPS)
+test: install $(TEST_DEPS) ## Every test: in-process, live servers, tool chains (~3 min)
 	$(BIN)/pytest
 
-clean:
+# The in-process tier: no server process, no external tool chain, no large synthetic corpus.
+test-fast: install ## In-process tests only (no live, tools or slow tests; ~20 s)
+	$(BIN)/pytest -m "not live and not tools and not slow"
+
+lint: install ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean: ## Remove .venv, the database and pytest's cache
 	rm -rf $(VENV) $(DB) .pytest_cache

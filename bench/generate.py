@@ -358,7 +358,6 @@ def make_actors(statements: int, seed: int) -> list[dict]:
         return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
     minor_total = 40 + statements // 400
-    state_weight_sum = sum(s[6] for s in STATES)
     for sid, name, code, adj, metonyms, leader, weight in STATES:
         metonym = metonyms[0]
         add(sid, name, "state", country=code, aliases=metonyms + [f"{adj} government officials"],
@@ -385,7 +384,7 @@ def make_actors(statements: int, seed: int) -> list[dict]:
                     country=code, affiliation=bodies["military"], weight=weight * 0.3, party=adj)
     for aid, name, kind, aliases, parent, weight in INTERNATIONAL:
         add(aid, name, kind, aliases=aliases, affiliation=parent, weight=weight * 3)
-    for oid, name, kind, aliases, parent, domain in OUTLETS:
+    for oid, name, kind, aliases, parent, _domain in OUTLETS:
         add(oid, name, kind, country=None if parent is None else next(s[2] for s in STATES if s[0] == parent),
             aliases=aliases, affiliation=parent, weight=0.5)
     states = [s for s in STATES]
@@ -728,7 +727,7 @@ class Document:
         def once(needle):
             return needle is not None and text.count(needle) == 1
 
-        for sentence, kind, rec in sentences:
+        for _sentence, kind, rec in sentences:
             if kind == "statement":
                 if once(rec.get("quote") or rec.get("anchor")):
                     self.statements.append(rec)
@@ -861,7 +860,7 @@ def generate(statements: int, seed: int, out_dir: Path, workers: int | None = No
         pool = ProcessPoolExecutor(workers)
         results = pool.map(generate_chunk, jobs, chunksize=1)
     for result in results:
-        totals = [a + b for a, b in zip(totals, result)]
+        totals = [a + b for a, b in zip(totals, result, strict=True)]
     if workers != 1 and len(jobs) > 1:
         pool.shutdown()
     return {"actors": len(actors), "documents": totals[0], "statements": totals[1], "events": totals[2],

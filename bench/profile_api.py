@@ -22,13 +22,9 @@ def main() -> int:
     db, url = Path(sys.argv[1]).resolve(), sys.argv[2]
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
     work = Path(tempfile.mkdtemp(prefix="profile-"))
-    server = run.Server(
-        "api",
-        [str(run.VENV / "gunicorn"), "--config", "api/gunicorn_conf.py", "--bind", "127.0.0.1:{PORT}",
-         "--workers", "2", "api:create_app()"],
-        {"ANCHORED_NEWS_DATABASE": str(db), "WORKERS": "2"}, "/health", work / "api.log")
+    server = run.start_api(db, work / "api.log")
     try:
-        workers = [p for p in server.pids() if p != server.proc.pid]
+        workers = [p for p in server.pids() if p != server.process.pid]
         run.run_wrk(server, [url], 2, 16, work)  # warm up
         spies = [
             subprocess.Popen([str(run.BENCH_VENV / "py-spy"), "record", "-p", str(pid), "-d", str(seconds),

@@ -25,8 +25,6 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,10 +40,13 @@ VENV = ROOT / ".venv" / "bin"
 BENCH_VENV = ROOT / "bench" / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
+from scripts.live_server import LiveServer, gunicorn_command  # noqa: E402
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVERS = ("api", "ds", "ds-lite", "floor")
 SEARCH_WORD = "sanctions"
 DEEP_PAGE = 500
+SERVER_TIMEOUTS = {"timeout": 120, "stop_timeout": 15}  # a 1M-statement database opens slowly
 
 
 def label(size: int) -> str:
@@ -221,90 +222,37 @@ def ds_deep(base: str, path: str, pages: int) -> str:
 # Servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def cpu_seconds(server: LiveServer) -> dict[int, float]:
+    """CPU seconds (user + system) of each process of the server (master and workers)."""
+    out = {}
+    for pid in server.pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
 
 
-class Server:
-    def __init__(self, name: str, cmd: list[str], env: dict, ready_path: str, log_path: Path):
-        self.name = name
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [c.replace("{PORT}", str(self.port)) for c in cmd]
-        self.log = log_path.open("wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {log_path.read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.base + ready_path, timeout=5):
-                    break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not answer")
-                time.sleep(0.2)
-
-    def pids(self) -> list[int]:
-        """The server's process tree (master and workers)."""
-        parents: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-        tree, frontier = [self.proc.pid], [self.proc.pid]
-        while frontier:
-            frontier = [p for p, pp in parents.items() if pp in frontier]
-            tree.extend(frontier)
-        return tree
-
-    def cpu(self) -> dict[int, float]:
-        """CPU seconds (user + system) of each process of the server."""
-        out = {}
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-        return out
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+def start_api(db: Path, log_path: Path) -> LiveServer:
+    """This API as `make serve` runs it: gunicorn, api/gunicorn_conf.py, 2 sync workers."""
+    return LiveServer(db, command=lambda port: gunicorn_command(port, workers=2, gunicorn=VENV / "gunicorn"),
+                      env={"WORKERS": "2"}, name="api", log_path=log_path, **SERVER_TIMEOUTS)
 
 
-def start_servers(db: Path, floor_spec: Path, logs: Path) -> dict[str, Server]:
+def start_servers(db: Path, floor_spec: Path, logs: Path) -> dict[str, LiveServer]:
     logs.mkdir(parents=True, exist_ok=True)
     servers = {}
     try:
-        servers["api"] = Server(
-            "api",
-            [str(VENV / "gunicorn"), "--config", "api/gunicorn_conf.py", "--bind", "127.0.0.1:{PORT}",
-             "--workers", "2", "api:create_app()"],
-            {"ANCHORED_NEWS_DATABASE": str(db), "WORKERS": "2"}, "/health", logs / "api.log")
-        servers["floor"] = Server(
-            "floor",
-            [str(VENV / "gunicorn"), "--bind", "127.0.0.1:{PORT}", "--workers", "2", "--worker-class", "sync",
-             "bench.floor:app"],
-            {"FLOOR_DB": str(db), "FLOOR_SPEC": str(floor_spec)}, "/get_statement?p=x", logs / "floor.log")
-        servers["ds"] = Server(
-            "ds", [str(BENCH_VENV / "python"), "bench/datasette_server.py", str(db), "{PORT}", "2"],
-            {}, "/-/versions.json", logs / "datasette.log")
+        servers["api"] = start_api(db, logs / "api.log")
+        servers["floor"] = LiveServer(
+            command=lambda port: gunicorn_command(port, workers=2, extra_args=["--worker-class", "sync"],
+                                                  app="bench.floor:app", config=None, gunicorn=VENV / "gunicorn"),
+            env={"FLOOR_DB": str(db), "FLOOR_SPEC": str(floor_spec)}, name="floor",
+            health_path="/get_statement?p=x", log_path=logs / "floor.log", **SERVER_TIMEOUTS)
+        servers["ds"] = LiveServer(
+            command=lambda port: [BENCH_VENV / "python", "bench/datasette_server.py", db, port, 2],
+            name="ds", health_path="/-/versions.json", log_path=logs / "datasette.log", **SERVER_TIMEOUTS)
         servers["ds-lite"] = servers["ds"]  # the same server, other query parameters
     except Exception:
         for server in {id(s): s for s in servers.values()}.values():
@@ -334,15 +282,15 @@ end
 """
 
 
-def run_wrk(server: Server, paths: list[str], duration: float, connections: int, script_dir: Path) -> dict:
+def run_wrk(server: LiveServer, paths: list[str], duration: float, connections: int, script_dir: Path) -> dict:
     script = script_dir / "paths.lua"
     script.write_text(LUA % ",".join(json.dumps(p) for p in paths))
-    before = server.cpu()
+    before = cpu_seconds(server)
     proc = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(script), server.base],
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(script), server.url],
         capture_output=True, text=True, timeout=duration + 60,
     )
-    after = server.cpu()
+    after = cpu_seconds(server)
     match = re.search(r"RESULT (\{.*\})", proc.stdout)
     if not match:
         raise RuntimeError(f"wrk failed: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
@@ -368,7 +316,7 @@ def check_responses(servers, sc) -> None:
         if sc.get(name) is None:
             continue
         path = sc[name] if not isinstance(sc[name], list) else sc[name][0]
-        with urllib.request.urlopen(servers[name].base + path, timeout=120) as r:
+        with urllib.request.urlopen(servers[name].url + path, timeout=120) as r:
             body = json.loads(r.read())
         rows = body.get("data", body.get("rows", [body] if "id" in body else None))
         if not rows:
@@ -391,7 +339,7 @@ def benchmark_size(size: int, args) -> dict:
         for sc in scenario_list:
             if isinstance(sc["ds"], str):
                 if sc.get("deep"):
-                    sc["ds"] = ds_deep(servers["ds"].base, sc["ds"], sc["page"])
+                    sc["ds"] = ds_deep(servers["ds"].url, sc["ds"], sc["page"])
                 sc["ds-lite"] = sc["ds"] + "&_nocount=1&_nofacet=1"
             else:
                 sc["ds-lite"] = None  # a row page has no count or facets to turn off
@@ -401,7 +349,7 @@ def benchmark_size(size: int, args) -> dict:
             times = []
             for _ in range(15):
                 started = time.perf_counter()
-                urllib.request.urlopen(servers[name].base + sc[name], timeout=60).read()
+                urllib.request.urlopen(servers[name].url + sc[name], timeout=60).read()
                 times.append((time.perf_counter() - started) * 1000)
             unloaded[name] = round(statistics.median(times), 2)
         log(f"[{label(size)}] unloaded latency, first scenario (ms): {unloaded}")
@@ -504,7 +452,7 @@ def markdown(runs: list[dict], meta: dict) -> str:
             out.append("Errors: " + ", ".join(f"{r['scenario']} {r['server']}: {r['errors']}" for r in errors))
         out.append("")
     if len(runs) > 1:
-        out.append(f"### API CPU ms per request by size (flatness: largest ÷ smallest)")
+        out.append("### API CPU ms per request by size (flatness: largest ÷ smallest)")
         out.append("")
         out.append("| scenario | " + " | ".join(r["label"] for r in runs) + " | ratio |")
         out.append("|---|" + "---:|" * (len(runs) + 1))

@@ -20,11 +20,11 @@ $(BENCH_VENV)/.installed: mk/bench.mk
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq wrk
 
-bench-deps: install $(BENCH_VENV)/.installed /usr/bin/wrk
+bench-deps: install $(BENCH_VENV)/.installed /usr/bin/wrk ## Install wrk and bench/.venv (Datasette, uvicorn, py-spy)
 
 # Just the synthetic corpora and their databases (build time and peak RSS in bench/work/*/build.json).
-bench-corpus: install
+bench-corpus: install ## Generate and build only the synthetic corpora of BENCH_SIZES
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'bench'); import run; [run.ensure_corpus(int(s), 1, True) for s in '$(BENCH_SIZES)'.split(',')]"
 
-bench: bench-deps
+bench: bench-deps ## The load benchmark: API vs Datasette vs floor (bench/work/results.md)
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --duration $(BENCH_DURATION)

@@ -9,7 +9,7 @@ TEST_DEPS += contract-deps
 
 .PHONY: contract-deps contract-test release-spec
 
-contract-deps: $(NODE_STAMP) $(CHROMIUM_BIN)
+contract-deps: $(NODE_STAMP) $(CHROMIUM_BIN) ## Install the npm tools (npm ci) and Chromium
 
 # npm ci (a clean install of exactly the lockfile) whenever package.json or the lockfile is newer
 # than the last install. Install scripts are not needed by any of the tools, so none run.
@@ -25,11 +25,11 @@ $(CHROMIUM_BIN):
 	@test -x $@
 
 # Only the contract tests.
-contract-test: install contract-deps
+contract-test: install contract-deps ## Only the contract tests (tests/contract)
 	$(BIN)/pytest tests/contract
 
 # Record the current spec as the released one (after its CHANGELOG.md entry and `make spec`).
-release-spec: install
+release-spec: install ## Record openapi.yaml as the released spec
 	@version=$$($(BIN)/python -c 'import yaml; print(yaml.safe_load(open("openapi.yaml"))["info"]["version"])'); \
 	grep -q "^## \[$$version\]" CHANGELOG.md || { echo "CHANGELOG.md has no entry for $$version" >&2; exit 1; }; \
 	mkdir -p openapi-released && cp openapi.yaml openapi-released/openapi.yaml && \

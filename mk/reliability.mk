@@ -10,7 +10,7 @@ SOAK_ARGS ?=
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-reliability-deps:
+reliability-deps: ## Install wrk (Debian) for the load tests and the soak
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "installing wrk (Debian package) for the load tests"; \
 	  $(SUDO) env $(APT_GET) install --no-install-recommends wrk >/dev/null 2>&1 \
@@ -18,5 +18,5 @@ reliability-deps:
 	}
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk could not be installed" >&2; exit 1; }
 
-soak: install reliability-deps
+soak: install reliability-deps ## The 60 s soak of gunicorn with wrk (scripts/soak.py)
 	$(BIN)/python scripts/soak.py --duration 60 --connections 64 $(SOAK_ARGS)

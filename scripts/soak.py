@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import LiveServer  # noqa: E402  (the test suite's gunicorn launcher)
+from scripts.live_server import LiveServer  # noqa: E402  (gunicorn on 127.0.0.1, as `make serve`)
 
 CATEGORIES = ("list", "filter", "full-text", "deep-cursor", "get-by-id")
 RSS_TOLERANCE = 0.10
@@ -221,8 +221,7 @@ def failures(result: dict) -> int:
 
 def soak(database: Path, duration: float = 60, connections: int = 64, threads: int = 2, workers: int = 2,
          warmup: float = 5, sample_every: float = 0.5, log=print) -> dict:
-    server = LiveServer(database, workers=workers)
-    try:
+    with LiveServer(database, workers=workers) as server:
         mix = discover(server.url)
         urls = interleave(mix)
         check_mix(server.url, urls)
@@ -241,8 +240,6 @@ def soak(database: Path, duration: float = 60, connections: int = 64, threads: i
             sampler.halt.set()
             sampler.join()
             pids_after = server.worker_pids()
-    finally:
-        server.stop()
     rss = rss_by_worker(sampler.samples, started, ended)
     result.update(
         warmup=warm,

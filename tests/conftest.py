@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from api import create_app
 from data.build import build_database
+from scripts.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -66,70 +60,21 @@ def get_all(client, url) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
-# A live production server (gunicorn) on 127.0.0.1, for tests that must talk HTTP for real.
+# A live production server (gunicorn) on 127.0.0.1, for tests that must talk HTTP for real. The
+# launcher is scripts/live_server.py, shared with scripts/soak.py and bench/run.py. Every test that
+# uses a fixture below is marked `live` (see pytest_collection_modifyitems): `make test-fast` skips it.
+
+LIVE_FIXTURES = {"live_server", "live_server_factory"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """gunicorn serving ``create_app()`` on 127.0.0.1 with the given database; stopped by ``stop``."""
-
-    def __init__(self, database: Path, workers: int = 2, extra_args=(), env=None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = Path(database).with_suffix(f".{self.port}.log")
-        cmd = [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config", str(ROOT / "api" / "gunicorn_conf.py"),
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(workers),
-            *extra_args,
-            "api:create_app()",
-        ]
-        full_env = {**os.environ, "ANCHORED_NEWS_DATABASE": str(database), **(env or {})}
-        self._log_fh = self.log.open("wb")
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=self._log_fh, stderr=subprocess.STDOUT)
-        self.wait_ready()
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answers (e.g. 503 without a database): it is up
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s")
-
-    def worker_pids(self) -> list[int]:
-        """The pids of the gunicorn workers (the master's children), from /proc."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return sorted(int(pid) for pid in children.read_text().split())
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log_fh.close()
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
 
 
 @pytest.fixture(scope="session")
 def live_server(built_db):
-    server = LiveServer(built_db)
-    yield server
-    server.stop()
+    with LiveServer(built_db) as server:
+        yield server

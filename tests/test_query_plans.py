@@ -32,6 +32,10 @@ from api import create_app
 from data.build import build_database
 from schemas import queries
 
+# Generating and building 100k statements takes minutes whenever data/, schemas/ or bench/generate.py
+# change (the cache key); then ~30 s. Not in `make test-fast`; always in `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENTS = 100_000
 SEED = 7
@@ -137,7 +141,7 @@ def combinations(resource: str, filters: dict[str, list[str]]):
             for forms in itertools.product(*(filters[n] for n in subset)):
                 for sort in sorts:
                     for include in affiliates:
-                        params = dict(zip(subset, forms))
+                        params = dict(zip(subset, forms, strict=True))
                         params["sort"] = sort
                         if include:
                             params["include_affiliates"] = include

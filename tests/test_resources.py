@@ -6,7 +6,6 @@ from api import create_app
 
 from .conftest import SEEDS, get_all, get_json
 
-
 # --- events ---------------------------------------------------------------------------------
 
 def test_events_are_typed_placed_dated_and_anchored(client):

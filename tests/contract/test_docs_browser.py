@@ -19,8 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from ..conftest import free_port
+from scripts.live_server import free_port
+
 from .conftest import ROOT, SPEC, run
+
+# Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
+pytestmark = pytest.mark.tools
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = ROOT / "tests" / "contract" / "docs_browser.mjs"

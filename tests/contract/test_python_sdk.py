@@ -9,9 +9,13 @@ import os
 import sys
 import venv
 
+import pytest
 import yaml
 
 from .conftest import ROOT, SPEC, VENV_BIN, run
+
+# Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
+pytestmark = pytest.mark.tools
 
 EXERCISE = ROOT / "tests" / "contract" / "sdk_python_exercise.py"
 # The generated package's runtime dependencies, pinned to what this project's own venv runs.

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from collections import Counter, defaultdict
 
 import pytest
-import tomllib
 import yaml
 
 from .conftest import ROOT, SPEC, VENV_BIN, run
+
+# Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
+pytestmark = pytest.mark.tools
 
 CONFIG = ROOT / "tests" / "contract" / "schemathesis.toml"
 MIN_EXAMPLES = 200

@@ -11,6 +11,9 @@ import yaml
 
 from .conftest import SPEC, VENV_BIN, npm_tool, pinned, run
 
+# Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
+pytestmark = pytest.mark.tools
+
 SPECTRAL_RULESET = SPEC.parent / "tests" / "contract" / "spectral.yaml"
 REDOCLY_ENV = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
 

@@ -13,6 +13,9 @@ import requests
 
 from .conftest import ROOT, SPEC, npm_tool, pinned, run
 
+# Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
+pytestmark = pytest.mark.tools
+
 MODULE = ROOT / "clients" / "typescript"
 SPEAKERS = "src/speakers.ts"
 

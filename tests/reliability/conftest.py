@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import LiveServer
+from scripts.live_server import LiveServer
 
 
 @pytest.fixture(scope="session")

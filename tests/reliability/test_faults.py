@@ -19,8 +19,9 @@ import pytest
 
 from api import create_app
 from api.db import DatabaseCorrupt
+from scripts.live_server import LiveServer
 
-from ..conftest import ROOT, LiveServer
+from ..conftest import ROOT
 from .helpers import LIST_OPERATIONS, assert_problem, check_problem, connections_held
 
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -66,6 +67,7 @@ def test_without_a_database_the_app_starts_and_every_route_answers_503(tmp_path,
     assert client.get("/docs").status_code == 200
 
 
+@pytest.mark.live
 def test_a_server_started_without_a_database_answers_503_then_serves_it_once_built(tmp_path, built_db):
     database = tmp_path / "corpus.db"
     server = LiveServer(database)
@@ -148,6 +150,7 @@ def test_a_damaged_database_is_refused_at_start_with_a_clear_message(tmp_path, b
     assert str(database) in message and re.search(clue, message) and "make db" in message, message
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("damage", ["truncated to half", "a damaged page"])
 def test_gunicorn_will_not_serve_a_damaged_database(tmp_path, built_db, damage):
     database = tmp_path / "corpus.db"
@@ -163,6 +166,7 @@ def test_gunicorn_will_not_serve_a_damaged_database(tmp_path, built_db, damage):
     assert str(database) in log and re.search(DAMAGE[damage][1], log) and "make db" in log
 
 
+@pytest.mark.live
 def test_a_damaged_replacement_is_not_served_the_old_database_is(tmp_path, built_db):
     database = tmp_path / "corpus.db"
     shutil.copy(built_db, database)
@@ -217,6 +221,7 @@ def build(seeds: Path, out: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.live
 def test_a_broken_annotation_fails_the_build_and_the_running_server_keeps_the_old_data(tmp_path, built_db, seeds_copy):
     database = tmp_path / "corpus.db"
     shutil.copy(built_db, database)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import shutil
 
+import pytest
+
 from ..conftest import ROOT
 
 
@@ -15,6 +17,7 @@ def load_soak():
     return module
 
 
+@pytest.mark.live
 def test_ten_seconds_of_64_connections_without_an_error(built_db, tmp_path):
     assert shutil.which("wrk"), "wrk is missing: `make test` installs it (mk/reliability.mk)"
     soak = load_soak()

@@ -8,10 +8,9 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
-
-from urllib.parse import quote, urlencode
 
 from api import create_app
 from api.db import get_db
