@@ -80,7 +80,13 @@ STATES = [
 
 # Bodies every state has: suffix, name pattern, kind, aliases, weight within the state's cluster.
 STATE_BODIES = [
-    ("mofa", "{adj} Foreign Ministry", "ministry", ["{name} Ministry of Foreign Affairs", "{metonym} foreign ministry"], 6),
+    (
+        "mofa",
+        "{adj} Foreign Ministry",
+        "ministry",
+        ["{name} Ministry of Foreign Affairs", "{metonym} foreign ministry"],
+        6,
+    ),
     ("mod", "{adj} Defense Ministry", "ministry", ["{name} Ministry of Defense", "{metonym} defense ministry"], 4),
     ("military", "{adj} Armed Forces", "military", ["{adj} military"], 3),
     ("intelligence", "{adj} Intelligence Service", "intelligence_agency", ["{adj} spy agency"], 2),
@@ -108,12 +114,26 @@ MINOR_TITLES = [
 INTERNATIONAL = [
     # id, name, kind, aliases, affiliation, weight
     ("united-nations", "United Nations", "international_body", ["UN", "the world body"], None, 3),
-    ("un-security-council", "UN Security Council", "international_body", ["UNSC", "Security Council"], "united-nations", 3),
+    (
+        "un-security-council",
+        "UN Security Council",
+        "international_body",
+        ["UNSC", "Security Council"],
+        "united-nations",
+        3,
+    ),
     ("un-secretary-general", "UN Secretary-General", "person", ["the secretary-general"], "united-nations", 2),
     ("nato", "NATO", "international_body", ["North Atlantic Treaty Organization", "the alliance"], None, 3),
     ("european-union", "European Union", "international_body", ["EU", "Brussels"], None, 3),
     ("european-commission", "European Commission", "international_body", ["the Commission"], "european-union", 1),
-    ("iaea", "International Atomic Energy Agency", "international_body", ["IAEA", "the UN nuclear watchdog"], "united-nations", 1),
+    (
+        "iaea",
+        "International Atomic Energy Agency",
+        "international_body",
+        ["IAEA", "the UN nuclear watchdog"],
+        "united-nations",
+        1,
+    ),
     ("g7", "Group of Seven", "international_body", ["G7"], None, 1),
     ("asean", "Association of Southeast Asian Nations", "international_body", ["ASEAN"], None, 1),
     ("kinu", "Korea Institute for National Unification", "research_institute", ["KINU"], None, 1),
@@ -128,7 +148,14 @@ INTERNATIONAL = [
 OUTLETS = [
     # id, name, kind, aliases, state affiliation (state media), domain
     ("yonhap", "Yonhap News Agency", "news_outlet", ["Yonhap"], None, "en.yna.co.kr"),
-    ("korea-joongang-daily", "Korea JoongAng Daily", "news_outlet", ["JoongAng Daily"], None, "koreajoongangdaily.joins.com"),
+    (
+        "korea-joongang-daily",
+        "Korea JoongAng Daily",
+        "news_outlet",
+        ["JoongAng Daily"],
+        None,
+        "koreajoongangdaily.joins.com",
+    ),
     ("kcna", "Korean Central News Agency", "state_media", ["KCNA"], "north-korea", "kcnawatch.org"),
     ("rodong-sinmun", "Rodong Sinmun", "state_media", [], "north-korea", "rodong.rep.kp"),
     ("tass", "TASS", "state_media", ["Tass News Agency"], "russia", "tass.com"),
@@ -159,92 +186,285 @@ Mansour Rossi Bianchi Hong Nam Baek Moon""".split()
 # --------------------------------------------------------------------------------------------
 # Language
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-STANCES = ["condemn", "accuse", "acknowledge", "confirm", "deny", "defend", "thank", "praise", "demand",
-           "appeal", "warn", "pledge", "offer", "reject", "assess", "predict", "report", "announce", "hint"]
+STANCES = [
+    "condemn",
+    "accuse",
+    "acknowledge",
+    "confirm",
+    "deny",
+    "defend",
+    "thank",
+    "praise",
+    "demand",
+    "appeal",
+    "warn",
+    "pledge",
+    "offer",
+    "reject",
+    "assess",
+    "predict",
+    "report",
+    "announce",
+    "hint",
+]
 STANCE_WEIGHTS = [8, 6, 3, 5, 4, 3, 2, 2, 4, 3, 7, 3, 2, 4, 5, 3, 6, 5, 1]
 STANCE_VERB = {
-    "condemn": "condemned", "accuse": "accused", "acknowledge": "acknowledged", "confirm": "confirmed",
-    "deny": "denied", "defend": "defended", "thank": "thanked", "praise": "praised", "demand": "demanded",
-    "appeal": "appealed over", "warn": "warned about", "pledge": "pledged support over", "offer": "offered help with",
-    "reject": "rejected", "assess": "assessed", "predict": "made a prediction about", "report": "reported on",
-    "announce": "announced", "hint": "hinted at",
+    "condemn": "condemned",
+    "accuse": "accused",
+    "acknowledge": "acknowledged",
+    "confirm": "confirmed",
+    "deny": "denied",
+    "defend": "defended",
+    "thank": "thanked",
+    "praise": "praised",
+    "demand": "demanded",
+    "appeal": "appealed over",
+    "warn": "warned about",
+    "pledge": "pledged support over",
+    "offer": "offered help with",
+    "reject": "rejected",
+    "assess": "assessed",
+    "predict": "made a prediction about",
+    "report": "reported on",
+    "announce": "announced",
+    "hint": "hinted at",
 }
-SUBJECTS = ["the deployment", "this provocation", "the latest missile launch", "our position", "the alliance",
-            "such cooperation", "the sanctions regime", "the ceasefire", "the international community",
-            "this so-called exercise", "the illegal transfer of weapons", "the regime", "our armed forces",
-            "any attempt to change the status quo", "the peace process", "the border situation",
-            "the humanitarian corridor", "the nuclear program", "the arms deal", "the occupation",
-            "the treaty", "the strategic partnership", "the military buildup", "the negotiations",
-            "the delegation", "the drone attacks", "the blockade", "the prisoner exchange",
-            "the grain agreement", "the security guarantee"]
-PREDICATES = ["clearly violates", "poses a direct threat to", "will not change", "is fully consistent with",
-              "undermines", "cannot be separated from", "must be judged against", "further destabilizes",
-              "strengthens", "has nothing to do with", "is a matter for", "deserves the support of",
-              "directly contradicts", "will only deepen", "puts at risk", "shows the true nature of",
-              "remains essential to", "is the result of", "was coordinated with", "exposes the failure of"]
-OBJECTS = ["Security Council resolutions", "regional stability", "the security of our people",
-           "international law", "the sovereignty of Ukraine", "peace on the Korean Peninsula",
-           "the sanctions on Pyongyang", "freedom of navigation", "our national interests",
-           "the rules-based order", "the interests of ordinary citizens", "the talks in Geneva",
-           "the nonproliferation treaty", "the frontline in Kursk", "the grain exports",
-           "the security of Europe", "the defense of the Baltic states", "the families of the soldiers",
-           "the reconstruction effort", "the energy supply", "the air defense network",
-           "the economic recovery", "the search for the missing", "the bilateral relationship"]
-ADJUNCTS = ["and we will respond accordingly", "whatever others may claim", "as everyone can see",
-            "and this must stop", "and the world is watching", "in every possible way",
-            "according to our information", "for years to come", "and we will not accept it",
-            "and history will judge it", "without any doubt", "and there is no alternative",
-            "as we have said many times", "more than ever before", "and that is our firm position",
-            "under any circumstances", "at this critical moment", "and the evidence is clear",
-            "in the coming weeks", "and we expect a response"]
-PARTIAL_PHRASES = ["a grave provocation", "an act of aggression", "a reckless gamble", "a crime",
-                   "a violation of international law", "a turning point", "a necessary step",
-                   "an unacceptable escalation", "a matter of survival", "pure propaganda",
-                   "a strategic mistake", "an open threat", "a historic opportunity", "a dangerous precedent",
-                   "a direct challenge", "a cynical maneuver", "a breach of trust", "an act of solidarity",
-                   "a gross distortion", "a test of resolve", "a sign of weakness", "a clear signal"]
-PARTIAL_TAILS = ["", "", "", " to the region", " against our people", " for the whole world",
-                 " by any standard", " of historic proportions", " with consequences", " for years"]
-THINGS = ["troop deployment", "missile test", "military drills", "arms shipments", "sanctions policy",
-          "border incursion", "nuclear ambitions", "naval patrols", "peace proposal", "ceasefire offer",
-          "grain deal", "drone strikes", "prisoner swap", "cyberattacks", "air defense aid",
-          "energy exports", "mobilization plans", "humanitarian aid", "election interference",
-          "satellite launch"]
-SAYING = ["saying it would consult its allies", "saying the matter was under review",
-          "saying the claims were baseless", "saying more details would follow",
-          "saying it expected a swift response", "saying the region could not afford escalation",
-          "saying the evidence would be shared with partners", "saying talks remained possible",
-          "saying it would raise the issue at the United Nations", "saying the move had been long planned",
-          "without giving further details", "according to a readout of the call",
-          "in remarks carried by local media", "in a post on social media"]
-FILLER = ["Analysts say the move could reshape the security balance in the region.",
-          "The two sides have traded accusations for months.",
-          "The claim could not be independently verified.",
-          "Officials did not respond to requests for comment.",
-          "The development comes amid growing concern over military cooperation in the region.",
-          "Diplomats said further consultations were expected later in the week.",
-          "Markets in the region showed little reaction to the news.",
-          "The ministry later published a transcript of the briefing.",
-          "The issue is expected to dominate talks at the next summit.",
-          "Observers note that similar statements have been made before.",
-          "The government has faced criticism at home over its handling of the crisis.",
-          "Satellite imagery reviewed by researchers appeared to show new construction at the site.",
-          "Both countries have denied wrongdoing.",
-          "It was not immediately clear how many people were involved.",
-          "The report cited unnamed sources familiar with the matter."]
+SUBJECTS = [
+    "the deployment",
+    "this provocation",
+    "the latest missile launch",
+    "our position",
+    "the alliance",
+    "such cooperation",
+    "the sanctions regime",
+    "the ceasefire",
+    "the international community",
+    "this so-called exercise",
+    "the illegal transfer of weapons",
+    "the regime",
+    "our armed forces",
+    "any attempt to change the status quo",
+    "the peace process",
+    "the border situation",
+    "the humanitarian corridor",
+    "the nuclear program",
+    "the arms deal",
+    "the occupation",
+    "the treaty",
+    "the strategic partnership",
+    "the military buildup",
+    "the negotiations",
+    "the delegation",
+    "the drone attacks",
+    "the blockade",
+    "the prisoner exchange",
+    "the grain agreement",
+    "the security guarantee",
+]
+PREDICATES = [
+    "clearly violates",
+    "poses a direct threat to",
+    "will not change",
+    "is fully consistent with",
+    "undermines",
+    "cannot be separated from",
+    "must be judged against",
+    "further destabilizes",
+    "strengthens",
+    "has nothing to do with",
+    "is a matter for",
+    "deserves the support of",
+    "directly contradicts",
+    "will only deepen",
+    "puts at risk",
+    "shows the true nature of",
+    "remains essential to",
+    "is the result of",
+    "was coordinated with",
+    "exposes the failure of",
+]
+OBJECTS = [
+    "Security Council resolutions",
+    "regional stability",
+    "the security of our people",
+    "international law",
+    "the sovereignty of Ukraine",
+    "peace on the Korean Peninsula",
+    "the sanctions on Pyongyang",
+    "freedom of navigation",
+    "our national interests",
+    "the rules-based order",
+    "the interests of ordinary citizens",
+    "the talks in Geneva",
+    "the nonproliferation treaty",
+    "the frontline in Kursk",
+    "the grain exports",
+    "the security of Europe",
+    "the defense of the Baltic states",
+    "the families of the soldiers",
+    "the reconstruction effort",
+    "the energy supply",
+    "the air defense network",
+    "the economic recovery",
+    "the search for the missing",
+    "the bilateral relationship",
+]
+ADJUNCTS = [
+    "and we will respond accordingly",
+    "whatever others may claim",
+    "as everyone can see",
+    "and this must stop",
+    "and the world is watching",
+    "in every possible way",
+    "according to our information",
+    "for years to come",
+    "and we will not accept it",
+    "and history will judge it",
+    "without any doubt",
+    "and there is no alternative",
+    "as we have said many times",
+    "more than ever before",
+    "and that is our firm position",
+    "under any circumstances",
+    "at this critical moment",
+    "and the evidence is clear",
+    "in the coming weeks",
+    "and we expect a response",
+]
+PARTIAL_PHRASES = [
+    "a grave provocation",
+    "an act of aggression",
+    "a reckless gamble",
+    "a crime",
+    "a violation of international law",
+    "a turning point",
+    "a necessary step",
+    "an unacceptable escalation",
+    "a matter of survival",
+    "pure propaganda",
+    "a strategic mistake",
+    "an open threat",
+    "a historic opportunity",
+    "a dangerous precedent",
+    "a direct challenge",
+    "a cynical maneuver",
+    "a breach of trust",
+    "an act of solidarity",
+    "a gross distortion",
+    "a test of resolve",
+    "a sign of weakness",
+    "a clear signal",
+]
+PARTIAL_TAILS = [
+    "",
+    "",
+    "",
+    " to the region",
+    " against our people",
+    " for the whole world",
+    " by any standard",
+    " of historic proportions",
+    " with consequences",
+    " for years",
+]
+THINGS = [
+    "troop deployment",
+    "missile test",
+    "military drills",
+    "arms shipments",
+    "sanctions policy",
+    "border incursion",
+    "nuclear ambitions",
+    "naval patrols",
+    "peace proposal",
+    "ceasefire offer",
+    "grain deal",
+    "drone strikes",
+    "prisoner swap",
+    "cyberattacks",
+    "air defense aid",
+    "energy exports",
+    "mobilization plans",
+    "humanitarian aid",
+    "election interference",
+    "satellite launch",
+]
+SAYING = [
+    "saying it would consult its allies",
+    "saying the matter was under review",
+    "saying the claims were baseless",
+    "saying more details would follow",
+    "saying it expected a swift response",
+    "saying the region could not afford escalation",
+    "saying the evidence would be shared with partners",
+    "saying talks remained possible",
+    "saying it would raise the issue at the United Nations",
+    "saying the move had been long planned",
+    "without giving further details",
+    "according to a readout of the call",
+    "in remarks carried by local media",
+    "in a post on social media",
+]
+FILLER = [
+    "Analysts say the move could reshape the security balance in the region.",
+    "The two sides have traded accusations for months.",
+    "The claim could not be independently verified.",
+    "Officials did not respond to requests for comment.",
+    "The development comes amid growing concern over military cooperation in the region.",
+    "Diplomats said further consultations were expected later in the week.",
+    "Markets in the region showed little reaction to the news.",
+    "The ministry later published a transcript of the briefing.",
+    "The issue is expected to dominate talks at the next summit.",
+    "Observers note that similar statements have been made before.",
+    "The government has faced criticism at home over its handling of the crisis.",
+    "Satellite imagery reviewed by researchers appeared to show new construction at the site.",
+    "Both countries have denied wrongdoing.",
+    "It was not immediately clear how many people were involved.",
+    "The report cited unnamed sources familiar with the matter.",
+]
 PLACES = [
     # name, region, country
-    ("the Kursk region", "RU-KRS", "RU"), ("the Belgorod region", "RU-BEL", "RU"), ("Moscow", "RU-MOW", "RU"),
-    ("Vladivostok", "RU-PRI", "RU"), ("the Donetsk region", "UA-14", "UA"), ("Kharkiv", "UA-63", "UA"),
-    ("Kyiv", "UA-30", "UA"), ("Zaporizhzhia", "UA-23", "UA"), ("Odesa", "UA-51", "UA"),
-    ("Pyongyang", "KP-01", "KP"), ("Wonsan", "KP-07", "KP"), ("Seoul", "KR-11", "KR"), ("Busan", "KR-26", "KR"),
-    ("Gyeonggi Province", "KR-41", "KR"), ("Tokyo", "JP-13", "JP"), ("Okinawa", "JP-47", "JP"),
-    ("Beijing", "CN-BJ", "CN"), ("Taipei", "TW-TPE", "TW"), ("Washington", "US-DC", "US"),
-    ("New York", "US-NY", "US"), ("Warsaw", "PL-14", "PL"), ("Minsk", "BY-HM", "BY"), ("Geneva", "CH-GE", "CH"),
-    ("the Yellow Sea", None, None), ("the South China Sea", None, None), ("the Black Sea", None, None),
+    ("the Kursk region", "RU-KRS", "RU"),
+    ("the Belgorod region", "RU-BEL", "RU"),
+    ("Moscow", "RU-MOW", "RU"),
+    ("Vladivostok", "RU-PRI", "RU"),
+    ("the Donetsk region", "UA-14", "UA"),
+    ("Kharkiv", "UA-63", "UA"),
+    ("Kyiv", "UA-30", "UA"),
+    ("Zaporizhzhia", "UA-23", "UA"),
+    ("Odesa", "UA-51", "UA"),
+    ("Pyongyang", "KP-01", "KP"),
+    ("Wonsan", "KP-07", "KP"),
+    ("Seoul", "KR-11", "KR"),
+    ("Busan", "KR-26", "KR"),
+    ("Gyeonggi Province", "KR-41", "KR"),
+    ("Tokyo", "JP-13", "JP"),
+    ("Okinawa", "JP-47", "JP"),
+    ("Beijing", "CN-BJ", "CN"),
+    ("Taipei", "TW-TPE", "TW"),
+    ("Washington", "US-DC", "US"),
+    ("New York", "US-NY", "US"),
+    ("Warsaw", "PL-14", "PL"),
+    ("Minsk", "BY-HM", "BY"),
+    ("Geneva", "CH-GE", "CH"),
+    ("the Yellow Sea", None, None),
+    ("the South China Sea", None, None),
+    ("the Black Sea", None, None),
 ]
 VILLAGES = """Sudzha Plekhovo Guevo Malaya Loknya Pogrebki Tetkino Sverdlikovo Kurilovka Bakhmut Avdiivka
 Pokrovsk Vuhledar Chasiv Yar Toretsk Kupiansk Lyman Siversk Orikhiv Robotyne Kamianske Vovchansk Lyptsi
@@ -269,8 +489,15 @@ EVENT_PHRASES = {
     "military_cooperation": "agreed to expand military cooperation with {other} in {place}",
 }
 EVENT_TYPE_WEIGHTS = [6, 8, 4, 3, 3, 2, 2, 4, 5, 1, 1, 1, 2, 1, 2, 3]
-WITH_OTHER = {"military_training", "diplomatic_meeting", "invitation", "expression_of_gratitude",
-              "alliance_treaty", "demand", "military_cooperation"}
+WITH_OTHER = {
+    "military_training",
+    "diplomatic_meeting",
+    "invitation",
+    "expression_of_gratitude",
+    "alliance_treaty",
+    "demand",
+    "military_cooperation",
+}
 CASUALTY_WORDS = {
     "killed": "{party} soldiers have been killed",
     "wounded": "{party} soldiers have been wounded",
@@ -278,8 +505,13 @@ CASUALTY_WORDS = {
     "captured": "{party} soldiers have been taken prisoner",
     "missing": "{party} soldiers are missing",
 }
-QUALIFIER_WORDS = {"exact": "", "approximately": "approximately ", "estimated": "an estimated ",
-                   "at_least": "at least ", "at_most": "up to "}
+QUALIFIER_WORDS = {
+    "exact": "",
+    "approximately": "approximately ",
+    "estimated": "an estimated ",
+    "at_least": "at least ",
+    "at_most": "up to ",
+}
 
 # --------------------------------------------------------------------------------------------
 # YAML, written the way a person writes it
@@ -299,8 +531,13 @@ def scalar(value, in_flow: bool = False) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    if (_PLAIN.match(text) and text.lower() not in _RESERVED and not text.endswith((":", " ")) and ": " not in text
-            and not (in_flow and "," in text)):
+    if (
+        _PLAIN.match(text)
+        and text.lower() not in _RESERVED
+        and not text.endswith((":", " "))
+        and ": " not in text
+        and not (in_flow and "," in text)
+    ):
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -325,8 +562,20 @@ def make_actors(statements: int, seed: int) -> list[dict]:
     def norm(value: str) -> str:
         return " ".join(value.casefold().split())
 
-    def add(actor_id, name, kind, *, country=None, aliases=(), title=None, affiliation=None, weight=0.0,
-            mention=None, party=None, wikidata=None):
+    def add(
+        actor_id,
+        name,
+        kind,
+        *,
+        country=None,
+        aliases=(),
+        title=None,
+        affiliation=None,
+        weight=0.0,
+        mention=None,
+        party=None,
+        wikidata=None,
+    ):
         keys = [norm(actor_id.replace("-", " ")), norm(name)]
         if any(k in taken for k in keys[1:]) or (keys[0] in taken and keys[0] != keys[1]):
             return None
@@ -337,15 +586,31 @@ def make_actors(statements: int, seed: int) -> list[dict]:
                 good.append(alias)
         taken.update(keys)
         taken.update(norm(a) for a in good)
-        actor = {"id": actor_id, "name": name, "kind": kind, "country": country, "aliases": good,
-                 "title": title, "affiliation": affiliation, "wikidata": wikidata, "_weight": weight,
-                 "_mentions": [mention or name, *good] if kind != "person" else [mention or name],
-                 "_party": party}
+        actor = {
+            "id": actor_id,
+            "name": name,
+            "kind": kind,
+            "country": country,
+            "aliases": good,
+            "title": title,
+            "affiliation": affiliation,
+            "wikidata": wikidata,
+            "_weight": weight,
+            "_mentions": [mention or name, *good] if kind != "person" else [mention or name],
+            "_party": party,
+        }
         actors.append(actor)
         return actor
 
-    wikidata = {"south-korea": "Q884", "north-korea": "Q423", "russia": "Q159", "ukraine": "Q212",
-                "united-states": "Q30", "china": "Q148", "japan": "Q17"}
+    wikidata = {
+        "south-korea": "Q884",
+        "north-korea": "Q423",
+        "russia": "Q159",
+        "ukraine": "Q212",
+        "united-states": "Q30",
+        "china": "Q148",
+        "japan": "Q17",
+    }
 
     def person_name() -> str:
         for _ in range(1000):
@@ -360,40 +625,82 @@ def make_actors(statements: int, seed: int) -> list[dict]:
     minor_total = 40 + statements // 400
     for sid, name, code, adj, metonyms, leader, weight in STATES:
         metonym = metonyms[0]
-        add(sid, name, "state", country=code, aliases=metonyms + [f"{adj} government officials"],
-            weight=weight * 4, wikidata=wikidata.get(sid))
+        add(
+            sid,
+            name,
+            "state",
+            country=code,
+            aliases=metonyms + [f"{adj} government officials"],
+            weight=weight * 4,
+            wikidata=wikidata.get(sid),
+        )
         bodies = {}
         for suffix, pattern, kind, aliases, w in STATE_BODIES:
             fill = dict(adj=adj, name=name, metonym=metonym)
-            body = add(f"{sid}-{suffix}", pattern.format(**fill), kind, country=code,
-                       aliases=[a.format(**fill) for a in aliases], affiliation=sid, weight=weight * w * 0.6,
-                       party=f"{adj}" if kind == "military" else None)
+            body = add(
+                f"{sid}-{suffix}",
+                pattern.format(**fill),
+                kind,
+                country=code,
+                aliases=[a.format(**fill) for a in aliases],
+                affiliation=sid,
+                weight=weight * w * 0.6,
+                party=f"{adj}" if kind == "military" else None,
+            )
             bodies[suffix] = body["id"] if body else sid
         for suffix, title, parent, w in STATE_PERSONS:
             title = title.format(leader=leader)
             pname = person_name()
-            add(f"{sid}-{suffix}-{slug(pname)}", pname, "person", country=code,
+            add(
+                f"{sid}-{suffix}-{slug(pname)}",
+                pname,
+                "person",
+                country=code,
                 aliases=[f"{adj} {title} {pname}"] if rng.random() < 0.5 else [],
                 title=title if suffix != "un-ambassador" else f"{adj} {title}",
-                affiliation=bodies.get(parent, sid) if parent else sid, weight=weight * w * 0.5,
-                mention=f"{adj} {title} {pname}" if suffix != "leader" else f"{title} {pname}")
+                affiliation=bodies.get(parent, sid) if parent else sid,
+                weight=weight * w * 0.5,
+                mention=f"{adj} {title} {pname}" if suffix != "leader" else f"{title} {pname}",
+            )
         for contingent_target in ("russia", "ukraine", "belarus"):
             if sid in ("north-korea", "russia", "ukraine", "belarus", "united-states") and sid != contingent_target:
                 tname = next(s[1] for s in STATES if s[0] == contingent_target)
-                add(f"{sid}-forces-in-{contingent_target}", f"{adj} forces in {tname}", "troop_contingent",
-                    country=code, affiliation=bodies["military"], weight=weight * 0.3, party=adj)
+                add(
+                    f"{sid}-forces-in-{contingent_target}",
+                    f"{adj} forces in {tname}",
+                    "troop_contingent",
+                    country=code,
+                    affiliation=bodies["military"],
+                    weight=weight * 0.3,
+                    party=adj,
+                )
     for aid, name, kind, aliases, parent, weight in INTERNATIONAL:
         add(aid, name, kind, aliases=aliases, affiliation=parent, weight=weight * 3)
     for oid, name, kind, aliases, parent, _domain in OUTLETS:
-        add(oid, name, kind, country=None if parent is None else next(s[2] for s in STATES if s[0] == parent),
-            aliases=aliases, affiliation=parent, weight=0.5)
+        add(
+            oid,
+            name,
+            kind,
+            country=None if parent is None else next(s[2] for s in STATES if s[0] == parent),
+            aliases=aliases,
+            affiliation=parent,
+            weight=0.5,
+        )
     states = [s for s in STATES]
     for i in range(minor_total):
         sid, sname, code, adj, *_rest, weight = states[min(int(rng.paretovariate(1.2)) - 1, len(states) - 1)]
         role, title, parent = rng.choice(MINOR_TITLES)
         pname = person_name()
-        add(f"{slug(pname)}-{i}", pname, "person", country=code, title=f"{adj} {title}",
-            affiliation=f"{sid}-{parent}", weight=weight * 0.15, mention=f"{adj} {title} {pname}")
+        add(
+            f"{slug(pname)}-{i}",
+            pname,
+            "person",
+            country=code,
+            title=f"{adj} {title}",
+            affiliation=f"{sid}-{parent}",
+            weight=weight * 0.15,
+            mention=f"{adj} {title} {pname}",
+        )
     for actor in actors:
         actor["_weight"] = max(actor["_weight"], 0.05)
     return actors
@@ -432,8 +739,12 @@ class Context:
         self.target_cum = list(accumulate(a["_weight"] for a in states))
         self.outlets = [a for a in actors if a["kind"] in ("news_outlet", "state_media")]
         self.parties = [a for a in actors if a["_party"]]
-        self.claimants = [a for a in actors if a["kind"] in ("ministry", "intelligence_agency", "military",
-                                                             "state", "research_institute", "government_body")]
+        self.claimants = [
+            a
+            for a in actors
+            if a["kind"]
+            in ("ministry", "intelligence_agency", "military", "state", "research_institute", "government_body")
+        ]
         self.stance_cum = list(accumulate(STANCE_WEIGHTS))
         self.event_cum = list(accumulate(EVENT_TYPE_WEIGHTS))
         self.event_types = list(EVENT_PHRASES)
@@ -594,14 +905,22 @@ class Document:
             record.update(anchor=sentence[:-1], kind="paraphrase")
         record.update(
             stance=stance,
-            summary=f"{speaker['name']} {STANCE_VERB[stance]} " + (
-                f"{possessive(ctx.by_id[targets[0]]['name'])} {rng.choice(THINGS)}." if targets else f"the {rng.choice(THINGS)}."),
+            summary=f"{speaker['name']} {STANCE_VERB[stance]} "
+            + (
+                f"{possessive(ctx.by_id[targets[0]]['name'])} {rng.choice(THINGS)}."
+                if targets
+                else f"the {rng.choice(THINGS)}."
+            ),
             targets=targets,
         )
         if rng.random() < 0.25:
             via_actor = rng.choice(ctx.outlets)
-            record["via"] = {"actor": via_actor["id"], "channel": rng.choice(
-                ["press_briefing", "written_statement", "news_report", "speech", "interview", "video"])}
+            record["via"] = {
+                "actor": via_actor["id"],
+                "channel": rng.choice(
+                    ["press_briefing", "written_statement", "news_report", "speech", "interview", "video"]
+                ),
+            }
         if when:
             record["when"] = {"text": when}
         if events and rng.random() < 0.3:
@@ -619,8 +938,11 @@ class Document:
             return None
         place = rng.choice(PLACES)
         phrase = EVENT_PHRASES[etype].format(
-            n=rng.randrange(500, 20000, 100), place=place[0], village=rng.choice(VILLAGES),
-            other=mention(rng, other) if other else "")
+            n=rng.randrange(500, 20000, 100),
+            place=place[0],
+            village=rng.choice(VILLAGES),
+            other=mention(rng, other) if other else "",
+        )
         status = rng.choices(["occurred", "ongoing", "planned", "expected"], [80, 10, 5, 5])[0]
         who = cap(mention(rng, initiator))
         if status in ("occurred", "ongoing"):
@@ -628,7 +950,9 @@ class Document:
             anchor = f"{who} {phrase}" + (f" {when}" if when else "")
         else:
             when = None
-            anchor = f"{who} is expected to have {phrase}" if status == "expected" else f"{who} has planned to have {phrase}"
+            anchor = (
+                f"{who} is expected to have {phrase}" if status == "expected" else f"{who} has planned to have {phrase}"
+            )
         participants = [{"actor": initiator["id"], "role": "initiator"}]
         if other and etype in WITH_OTHER:
             participants.append({"actor": other["id"], "role": "target" if etype == "demand" else "participant"})
@@ -660,8 +984,15 @@ class Document:
         value = rng.choice([rng.randrange(10, 1000), rng.randrange(100, 50000, 100)])
         words = CASUALTY_WORDS[category].format(party=party["_party"])
         anchor = f"{QUALIFIER_WORDS[qualifier]}{value:,} {words}"
-        record = {"id": f"casualty-{self.tag}-{i}", "party": party["id"], "category": category, "value": value,
-                  "qualifier": qualifier, "claimed_by": claimant["id"], "anchor": anchor}
+        record = {
+            "id": f"casualty-{self.tag}-{i}",
+            "party": party["id"],
+            "category": category,
+            "value": value,
+            "qualifier": qualifier,
+            "claimed_by": claimant["id"],
+            "anchor": anchor,
+        }
         if qualifier == "at_least":
             record["low"] = value
         sentence = f"According to {mention(rng, claimant)}, {anchor}"
@@ -670,9 +1001,18 @@ class Document:
             part = rng.randrange(1, value // 5)
             q2 = rng.choice(["approximately", "exact", "at_least"])
             sub_anchor = f"including {QUALIFIER_WORDS[q2]}{part:,} deaths"
-            out.append({"id": f"casualty-{self.tag}-{i}-killed", "party": party["id"], "category": "killed",
-                        "value": part, "qualifier": q2, "claimed_by": claimant["id"], "anchor": sub_anchor,
-                        "part_of": record["id"]})
+            out.append(
+                {
+                    "id": f"casualty-{self.tag}-{i}-killed",
+                    "party": party["id"],
+                    "category": "killed",
+                    "value": part,
+                    "qualifier": q2,
+                    "claimed_by": claimant["id"],
+                    "anchor": sub_anchor,
+                    "part_of": record["id"],
+                }
+            )
             sentence += f", {sub_anchor}"
         if rng.random() < 0.3:
             as_of = when_for(rng, self.published)
@@ -683,8 +1023,11 @@ class Document:
         if rng.random() < 0.2:
             place = rng.choice(PLACES)
             for rec in out:
-                rec["location"] = {k: v for k, v in
-                                   {"name": place[0].removeprefix("the "), "region": place[1], "country": place[2]}.items() if v}
+                rec["location"] = {
+                    k: v
+                    for k, v in {"name": place[0].removeprefix("the "), "region": place[1], "country": place[2]}.items()
+                    if v
+                }
         return [(sentence + ".", out)]
 
     # -- assembling ------------------------------------------------------------------------
@@ -754,9 +1097,11 @@ class Document:
         rng = self.rng
         credit = rng.choice(["YONHAP", "REUTERS", "SCREEN CAPTURE", "AP", "JOONGANG ILBO", "TASS"])
         place = rng.choice(PLACES)[0]
-        return (f"![Soldiers are seen in {place} in a photo released on {MONTHS[self.published.month - 1]} "
-                f"{self.published.day} [{credit}]](https://images.example.com/{self.published:%Y/%m/%d}/"
-                f"{hashlib.md5(f'{self.index}:{rng.random()}'.encode()).hexdigest()}.jpg)")
+        return (
+            f"![Soldiers are seen in {place} in a photo released on {MONTHS[self.published.month - 1]} "
+            f"{self.published.day} [{credit}]](https://images.example.com/{self.published:%Y/%m/%d}/"
+            f"{hashlib.md5(f'{self.index}:{rng.random()}'.encode()).hexdigest()}.jpg)"
+        )
 
     def annotation(self) -> str:
         rng = self.rng
@@ -863,8 +1208,13 @@ def generate(statements: int, seed: int, out_dir: Path, workers: int | None = No
         totals = [a + b for a, b in zip(totals, result, strict=True)]
     if workers != 1 and len(jobs) > 1:
         pool.shutdown()
-    return {"actors": len(actors), "documents": totals[0], "statements": totals[1], "events": totals[2],
-            "casualties": totals[3]}
+    return {
+        "actors": len(actors),
+        "documents": totals[0],
+        "statements": totals[1],
+        "events": totals[2],
+        "casualties": totals[3],
+    }
 
 
 def main(argv=None) -> int:
@@ -876,8 +1226,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     totals = generate(args.statements, args.seed, args.out, args.workers)
-    print(f"generated {args.out} in {time.monotonic() - started:.1f} s: "
-          + ", ".join(f"{v} {k}" for k, v in totals.items()), file=sys.stderr)
+    print(
+        f"generated {args.out} in {time.monotonic() - started:.1f} s: "
+        + ", ".join(f"{v} {k}" for k, v in totals.items()),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -27,9 +27,25 @@ def main() -> int:
         workers = [p for p in server.pids() if p != server.process.pid]
         run.run_wrk(server, [url], 2, 16, work)  # warm up
         spies = [
-            subprocess.Popen([str(run.BENCH_VENV / "py-spy"), "record", "-p", str(pid), "-d", str(seconds),
-                              "-r", "200", "-f", "raw", "-o", str(work / f"{pid}.txt"), "--nonblocking"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                [
+                    str(run.BENCH_VENV / "py-spy"),
+                    "record",
+                    "-p",
+                    str(pid),
+                    "-d",
+                    str(seconds),
+                    "-r",
+                    "200",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(work / f"{pid}.txt"),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for pid in workers
         ]
         result = run.run_wrk(server, [url], seconds, 16, work)
@@ -48,13 +64,26 @@ def main() -> int:
                 own[_name(frames[-1])] += n
             for name in {_name(f) for f in frames}:
                 inclusive[name] += n
-    print(f"{url}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-          f"CPU {result['cpu_ms']:.2f} ms/req; {total} samples")
+    print(
+        f"{url}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+        f"CPU {result['cpu_ms']:.2f} ms/req; {total} samples"
+    )
     print("\nown time (top 20):")
     for name, n in own.most_common(20):
         print(f"  {100 * n / total:5.1f}%  {name}")
     print("\ninclusive, project code and key libraries (top 25):")
-    keys = ("api/", "schemas/", "data/", "flask_smorest", "webargs", "marshmallow", "werkzeug", "sqlite3", "gunicorn", "json")
+    keys = (
+        "api/",
+        "schemas/",
+        "data/",
+        "flask_smorest",
+        "webargs",
+        "marshmallow",
+        "werkzeug",
+        "sqlite3",
+        "gunicorn",
+        "json",
+    )
     for name, n in [(k, v) for k, v in inclusive.most_common() if any(s in k for s in keys)][:25]:
         print(f"  {100 * n / total:5.1f}%  {name}")
     return 0

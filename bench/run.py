@@ -70,8 +70,20 @@ def ensure_corpus(size: int, seed: int, rebuild: bool) -> tuple[Path, dict]:
     key = json.dumps({"size": size, "seed": seed, "generator": hash_bytes(generator)})
     if not (stamp.exists() and stamp.read_text() == key):
         log(f"[{label(size)}] generating {size} statements")
-        subprocess.run([str(VENV / "python"), str(ROOT / "bench" / "generate.py"), "--statements", str(size),
-                        "--seed", str(seed), "--out", str(seeds)], check=True, timeout=3600)
+        subprocess.run(
+            [
+                str(VENV / "python"),
+                str(ROOT / "bench" / "generate.py"),
+                "--statements",
+                str(size),
+                "--seed",
+                str(seed),
+                "--out",
+                str(seeds),
+            ],
+            check=True,
+            timeout=3600,
+        )
         stamp.write_text(key)
         rebuild = True
     info_file = folder / "build.json"
@@ -80,17 +92,35 @@ def ensure_corpus(size: int, seed: int, rebuild: bool) -> tuple[Path, dict]:
         db.unlink(missing_ok=True)
         started = time.monotonic()
         proc = subprocess.run(
-            ["/usr/bin/time", "-v", str(VENV / "flask"), "--app", "api", "build-db", "--seeds", str(seeds), "--out", str(db)],
-            cwd=ROOT, capture_output=True, text=True, timeout=7200,
+            [
+                "/usr/bin/time",
+                "-v",
+                str(VENV / "flask"),
+                "--app",
+                "api",
+                "build-db",
+                "--seeds",
+                str(seeds),
+                "--out",
+                str(db),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=7200,
         )
         wall = time.monotonic() - started
         if proc.returncode != 0:
             log(proc.stdout[-3000:], proc.stderr[-3000:])
             raise SystemExit(f"build of {seeds} failed")
         rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-        info = {"build_seconds": round(wall, 1), "peak_rss_mb": round(rss_kb / 1024), "db_mb": round(db.stat().st_size / 2**20),
-                "seeds_mb": round(sum(p.stat().st_size for p in seeds.iterdir()) / 2**20),
-                "output": proc.stdout.strip().splitlines()[-1]}
+        info = {
+            "build_seconds": round(wall, 1),
+            "peak_rss_mb": round(rss_kb / 1024),
+            "db_mb": round(db.stat().st_size / 2**20),
+            "seeds_mb": round(sum(p.stat().st_size for p in seeds.iterdir()) / 2**20),
+            "output": proc.stdout.strip().splitlines()[-1],
+        }
         info_file.write_text(json.dumps(info))
     info = json.loads(info_file.read_text())
     log(f"[{label(size)}] build: {info}")
@@ -112,8 +142,12 @@ def scenarios(db: Path) -> list[dict]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
     def affiliates(actor_id):
-        return [r[0] for r in conn.execute(
-            "SELECT affiliate_id FROM actor_affiliates WHERE actor_id = ? ORDER BY affiliate_id", (actor_id,))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT affiliate_id FROM actor_affiliates WHERE actor_id = ? ORDER BY affiliate_id", (actor_id,)
+            )
+        ]
 
     seoul, moscow, pyongyang = affiliates("south-korea"), affiliates("russia"), affiliates("north-korea")
     ids = [r[0] for r in conn.execute("SELECT id FROM statements ORDER BY random() LIMIT 1000")]
@@ -130,35 +164,54 @@ def scenarios(db: Path) -> list[dict]:
     since, until = "2019-01-01", "2021-12-31"
     q = urllib.parse.quote
     out = [
-        {"name": "statements?actor=Seoul (page 1)",
-         "api": "/statements?actor=Seoul",
-         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}"},
-        {"name": f"statements?actor=Seoul (page {DEEP_PAGE})", "deep": True,
-         "api": "/statements?actor=Seoul",
-         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}"},
-        {"name": "statements?actor=Seoul&since&until&stance",
-         "api": f"/statements?actor=Seoul&since={since}&until={until}&stance=condemn",
-         "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&stance=condemn&date_end__gte={since}"
-               f"&date_start__lte={until}&_sort_desc=date_sort&{size}"},
-        {"name": f"statements?q={SEARCH_WORD}",
-         "api": f"/statements?q={SEARCH_WORD}",
-         "ds": f"{ds}/statements.json?_search={SEARCH_WORD}&_sort_desc=date_sort&{size}"},
-        {"name": "events?type&actor=Moscow",
-         "api": "/events?type=combat_operation&actor=Moscow",
-         "ds": f"{ds}/events.json?type=combat_operation&_where="
-               + q(f"id in (select event_id from event_participants where actor_id in ({sql_list(moscow)}))")
-               + f"&_sort_desc=date_sort&{size}"},
-        {"name": "casualties?actor=Pyongyang",
-         "api": "/casualties?actor=Pyongyang",
-         "ds": f"{ds}/casualties.json?party_id__in={q(in_list(pyongyang))}&_sort_desc=date_sort&{size}"},
-        {"name": "actors?q=kor",
-         "api": "/actors?q=kor",
-         "ds": f"{ds}/actors.json?_where=" + q("id in (select actor_id from actor_search where key glob 'kor*')")
-               + f"&_sort=name_sort&{size}"},
-        {"name": "statements/{id}", "ids": ids,
-         "api": [f"/statements/{i}" for i in ids],
-         "ds": [f"{ds}/statements/{q(i)}.json?_shape=objects" for i in ids],
-         "floor": [f"/get_statement?p={q(i)}" for i in ids]},
+        {
+            "name": "statements?actor=Seoul (page 1)",
+            "api": "/statements?actor=Seoul",
+            "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": f"statements?actor=Seoul (page {DEEP_PAGE})",
+            "deep": True,
+            "api": "/statements?actor=Seoul",
+            "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": "statements?actor=Seoul&since&until&stance",
+            "api": f"/statements?actor=Seoul&since={since}&until={until}&stance=condemn",
+            "ds": f"{ds}/statements.json?speaker_id__in={q(in_list(seoul))}&stance=condemn&date_end__gte={since}"
+            f"&date_start__lte={until}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": f"statements?q={SEARCH_WORD}",
+            "api": f"/statements?q={SEARCH_WORD}",
+            "ds": f"{ds}/statements.json?_search={SEARCH_WORD}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": "events?type&actor=Moscow",
+            "api": "/events?type=combat_operation&actor=Moscow",
+            "ds": f"{ds}/events.json?type=combat_operation&_where="
+            + q(f"id in (select event_id from event_participants where actor_id in ({sql_list(moscow)}))")
+            + f"&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": "casualties?actor=Pyongyang",
+            "api": "/casualties?actor=Pyongyang",
+            "ds": f"{ds}/casualties.json?party_id__in={q(in_list(pyongyang))}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": "actors?q=kor",
+            "api": "/actors?q=kor",
+            "ds": f"{ds}/actors.json?_where="
+            + q("id in (select actor_id from actor_search where key glob 'kor*')")
+            + f"&_sort=name_sort&{size}",
+        },
+        {
+            "name": "statements/{id}",
+            "ids": ids,
+            "api": [f"/statements/{i}" for i in ids],
+            "ds": [f"{ds}/statements/{q(i)}.json?_shape=objects" for i in ids],
+            "floor": [f"/get_statement?p={q(i)}" for i in ids],
+        },
     ]
     return out
 
@@ -236,8 +289,14 @@ def cpu_seconds(server: LiveServer) -> dict[int, float]:
 
 def start_api(db: Path, log_path: Path) -> LiveServer:
     """This API as `make serve` runs it: gunicorn, api/gunicorn_conf.py, 2 sync workers."""
-    return LiveServer(db, command=lambda port: gunicorn_command(port, workers=2, gunicorn=VENV / "gunicorn"),
-                      env={"WORKERS": "2"}, name="api", log_path=log_path, **SERVER_TIMEOUTS)
+    return LiveServer(
+        db,
+        command=lambda port: gunicorn_command(port, workers=2, gunicorn=VENV / "gunicorn"),
+        env={"WORKERS": "2"},
+        name="api",
+        log_path=log_path,
+        **SERVER_TIMEOUTS,
+    )
 
 
 def start_servers(db: Path, floor_spec: Path, logs: Path) -> dict[str, LiveServer]:
@@ -246,13 +305,27 @@ def start_servers(db: Path, floor_spec: Path, logs: Path) -> dict[str, LiveServe
     try:
         servers["api"] = start_api(db, logs / "api.log")
         servers["floor"] = LiveServer(
-            command=lambda port: gunicorn_command(port, workers=2, extra_args=["--worker-class", "sync"],
-                                                  app="bench.floor:app", config=None, gunicorn=VENV / "gunicorn"),
-            env={"FLOOR_DB": str(db), "FLOOR_SPEC": str(floor_spec)}, name="floor",
-            health_path="/get_statement?p=x", log_path=logs / "floor.log", **SERVER_TIMEOUTS)
+            command=lambda port: gunicorn_command(
+                port,
+                workers=2,
+                extra_args=["--worker-class", "sync"],
+                app="bench.floor:app",
+                config=None,
+                gunicorn=VENV / "gunicorn",
+            ),
+            env={"FLOOR_DB": str(db), "FLOOR_SPEC": str(floor_spec)},
+            name="floor",
+            health_path="/get_statement?p=x",
+            log_path=logs / "floor.log",
+            **SERVER_TIMEOUTS,
+        )
         servers["ds"] = LiveServer(
             command=lambda port: [BENCH_VENV / "python", "bench/datasette_server.py", db, port, 2],
-            name="ds", health_path="/-/versions.json", log_path=logs / "datasette.log", **SERVER_TIMEOUTS)
+            name="ds",
+            health_path="/-/versions.json",
+            log_path=logs / "datasette.log",
+            **SERVER_TIMEOUTS,
+        )
         servers["ds-lite"] = servers["ds"]  # the same server, other query parameters
     except Exception:
         for server in {id(s): s for s in servers.values()}.values():
@@ -287,8 +360,20 @@ def run_wrk(server: LiveServer, paths: list[str], duration: float, connections: 
     script.write_text(LUA % ",".join(json.dumps(p) for p in paths))
     before = cpu_seconds(server)
     proc = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(script), server.url],
-        capture_output=True, text=True, timeout=duration + 60,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            server.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
     )
     after = cpu_seconds(server)
     match = re.search(r"RESULT (\{.*\})", proc.stdout)
@@ -324,7 +409,9 @@ def check_responses(servers, sc) -> None:
         if name == "api" and isinstance(sc["api"], str):
             sc["api_ids"] = [row["id"] for row in rows]
         if name == "floor" and isinstance(sc["floor"], str) and sc.get("api_ids"):
-            assert [row["id"] for row in rows][: len(sc["api_ids"])] == sc["api_ids"], f"floor and API differ on {sc['name']}"
+            assert [row["id"] for row in rows][: len(sc["api_ids"])] == sc["api_ids"], (
+                f"floor and API differ on {sc['name']}"
+            )
 
 
 def benchmark_size(size: int, args) -> dict:
@@ -368,17 +455,29 @@ def benchmark_size(size: int, args) -> dict:
                         continue
                     r = run_wrk(servers[name], as_paths(sc[name]), args.duration, args.connections, folder)
                     results[sc["name"]][name].append(r)
-                    log(f"[{label(size)}] round {rnd + 1} {sc['name']:<42} {name:<8} {r['rps']:8.0f} req/s "
+                    log(
+                        f"[{label(size)}] round {rnd + 1} {sc['name']:<42} {name:<8} {r['rps']:8.0f} req/s "
                         f"p50 {r['p50']:6.1f} p99 {r['p99']:6.1f} ms cpu {r['cpu_ms']:6.2f} ms/req "
-                        f"split {r['worker_split']} errors {r['errors']}")
+                        f"split {r['worker_split']} errors {r['errors']}"
+                    )
     finally:
         for server in {id(s): s for s in servers.values()}.values():
             server.stop()
-    return {"size": size, "label": label(size), "build": build, "unloaded_ms": unloaded,
-            "scenarios": [{k: sc.get(k) for k in ("name", "total", "page")} | {
+    return {
+        "size": size,
+        "label": label(size),
+        "build": build,
+        "unloaded_ms": unloaded,
+        "scenarios": [
+            {k: sc.get(k) for k in ("name", "total", "page")}
+            | {
                 "paths": {s: (sc[s] if isinstance(sc.get(s), str) or sc.get(s) is None else sc[s][0]) for s in SERVERS},
-                "sql": sc.get("sql")} for sc in scenario_list],
-            "results": results}
+                "sql": sc.get("sql"),
+            }
+            for sc in scenario_list
+        ],
+        "results": results,
+    }
 
 
 def as_paths(value) -> list[str]:
@@ -401,17 +500,25 @@ def summarize(run: dict) -> list[dict]:
             rs = by_server[server]
             if not rs:
                 continue
-            row = {"scenario": name, "server": server, "rps": median([r["rps"] for r in rs]),
-                   "p50": median([r["p50"] for r in rs]), "p99": median([r["p99"] for r in rs]),
-                   "cpu_ms": median([r["cpu_ms"] for r in rs]), "errors": sum(r["errors"] for r in rs)}
+            row = {
+                "scenario": name,
+                "server": server,
+                "rps": median([r["rps"] for r in rs]),
+                "p50": median([r["p50"] for r in rs]),
+                "p99": median([r["p99"] for r in rs]),
+                "cpu_ms": median([r["cpu_ms"] for r in rs]),
+                "errors": sum(r["errors"] for r in rs),
+            }
             if server == "api":
                 for other in ("ds", "ds-lite", "floor"):
                     ors = by_server[other]
                     if ors:  # ratio of throughputs within each round, median over rounds
-                        row[f"x_{other}"] = median([
-                            by_server["api"][i]["rps"] / ors[i]["rps"] if ors[i]["rps"] else float("inf")
-                            for i in range(rounds)
-                        ])
+                        row[f"x_{other}"] = median(
+                            [
+                                by_server["api"][i]["rps"] / ors[i]["rps"] if ors[i]["rps"] else float("inf")
+                                for i in range(rounds)
+                            ]
+                        )
             rows.append(row)
     return rows
 
@@ -421,31 +528,42 @@ def fmt(value, digits=1):
 
 
 def markdown(runs: list[dict], meta: dict) -> str:
-    out = [f"Machine: {meta['machine']}  ", f"Versions: {meta['versions']}  ",
-           f"Load: wrk, {meta['connections']} connections, 2 threads, `Connection: close`; "
-           f"{meta['rounds']} rounds × {meta['duration']} s per (scenario, server), medians of rounds; "
-           "ratios are api req/s ÷ other req/s within a round, median over rounds.", ""]
+    out = [
+        f"Machine: {meta['machine']}  ",
+        f"Versions: {meta['versions']}  ",
+        f"Load: wrk, {meta['connections']} connections, 2 threads, `Connection: close`; "
+        f"{meta['rounds']} rounds × {meta['duration']} s per (scenario, server), medians of rounds; "
+        "ratios are api req/s ÷ other req/s within a round, median over rounds.",
+        "",
+    ]
     for run in runs:
         b = run["build"]
         out.append(f"### {run['label']} statements")
         out.append("")
-        out.append(f"Build: {b['build_seconds']} s, peak RSS {b['peak_rss_mb']} MB, database {b['db_mb']} MB "
-                   f"(seeds {b['seeds_mb']} MB): {b['output']}  ")
+        out.append(
+            f"Build: {b['build_seconds']} s, peak RSS {b['peak_rss_mb']} MB, database {b['db_mb']} MB "
+            f"(seeds {b['seeds_mb']} MB): {b['output']}  "
+        )
         out.append(f"Unloaded latency of the first scenario (median of 15, ms): {run['unloaded_ms']}")
         out.append("")
-        out.append("| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | api ÷ ds | api ÷ ds-lite | api ÷ floor |")
+        out.append(
+            "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | api ÷ ds | api ÷ ds-lite | api ÷ floor |"
+        )
         out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for row in summarize(run):
             out.append(
                 f"| {row['scenario']} | {row['server']} | {fmt(row['rps'], 0)} | {fmt(row['p50'])} | {fmt(row['p99'])} "
                 f"| {fmt(row['cpu_ms'], 2)} | {fmt(row.get('x_ds'))}{'×' if row.get('x_ds') else ''} "
                 f"| {fmt(row.get('x_ds-lite'))}{'×' if row.get('x_ds-lite') else ''} "
-                f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} |")
+                f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} |"
+            )
         deep = [s for s in run["scenarios"] if s.get("page")]
         if deep:
             out.append("")
-            out.append(f"Deep page: the cursor chain reached page {deep[0]['page']} "
-                       f"(of {deep[0]['total']} matching statements).")
+            out.append(
+                f"Deep page: the cursor chain reached page {deep[0]['page']} "
+                f"(of {deep[0]['total']} matching statements)."
+            )
         errors = [r for r in summarize(run) if r["errors"]]
         if errors:
             out.append("")
@@ -459,8 +577,9 @@ def markdown(runs: list[dict], meta: dict) -> str:
         by = [{row["scenario"]: row for row in summarize(r) if row["server"] == "api"} for r in runs]
         for name in by[0]:
             values = [b[name]["cpu_ms"] for b in by if name in b]
-            out.append(f"| {name} | " + " | ".join(fmt(v, 2) for v in values)
-                       + f" | {fmt(max(values) / min(values), 2)}× |")
+            out.append(
+                f"| {name} | " + " | ".join(fmt(v, 2) for v in values) + f" | {fmt(max(values) / min(values), 2)}× |"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -488,9 +607,13 @@ def machine_info(args) -> dict:
         "uvicorn": version([str(BENCH_VENV / "python"), "-c", "import uvicorn;print(uvicorn.__version__)"]),
         "wrk": version(["sh", "-c", "wrk --version 2>&1 | head -1"]).split(" [")[0],
     }
-    return {"machine": f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}",
-            "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
-            "rounds": args.rounds, "duration": args.duration, "connections": args.connections}
+    return {
+        "machine": f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}",
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "rounds": args.rounds,
+        "duration": args.duration,
+        "connections": args.connections,
+    }
 
 
 def main(argv=None) -> int:
@@ -500,8 +623,12 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rebuild", action="store_true", default=os.environ.get("BENCH_REBUILD", "1") == "1",
-                        help="Rebuild the databases even when present (default; BENCH_REBUILD=0 reuses them).")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        default=os.environ.get("BENCH_REBUILD", "1") == "1",
+        help="Rebuild the databases even when present (default; BENCH_REBUILD=0 reuses them).",
+    )
     parser.add_argument("--out", type=Path, default=WORK)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes.strip()) if s]

@@ -18,10 +18,20 @@ from .build import BuildFailed, build_database, check_corpus
 
 
 @click.command("build-db")
-@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of source texts and annotations (default: seeds/).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database file to write (default: the app's DATABASE).")
+@click.option(
+    "--seeds",
+    "seeds_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of source texts and annotations (default: seeds/).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Database file to write (default: the app's DATABASE).",
+)
 @click.option("--check", is_flag=True, help="Validate the annotations only; write nothing.")
 @with_appcontext
 def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool) -> None:

@@ -42,7 +42,9 @@ class ListMeta(Schema):
     limit = fields.Integer(required=True, metadata={"description": "Page size used."})
     sort = fields.String(required=True, metadata={"description": "Order used."})
     next_cursor = fields.String(
-        required=True, allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null on the last."}
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last."},
     )
     resolved = fields.List(
         fields.Nested(ActorResolution),
@@ -88,7 +90,9 @@ class Problem(Schema):
     status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
     detail = fields.String(required=True, metadata={"description": "What went wrong with this request."})
     instance = fields.String(
-        metadata={"description": "The request path; absent when the HTTP server refused a request line or headers it could not read."}
+        metadata={
+            "description": "The request path; absent when the HTTP server refused a request line or headers it could not read."
+        }
     )
     invalid_params = fields.List(
         fields.Nested(InvalidParam),
@@ -106,7 +110,9 @@ class Counts(Schema):
 
 class Health(Schema):
     status = fields.String(required=True, metadata={"description": "`ok` when the database is open and readable."})
-    build_id = fields.String(required=True, metadata={"description": "Hash of the build's inputs; ETags derive from it."})
+    build_id = fields.String(
+        required=True, metadata={"description": "Hash of the build's inputs; ETags derive from it."}
+    )
     built_at = fields.DateTime(required=True)
     api_version = fields.String(required=True)
     counts = fields.Nested(Counts, required=True)

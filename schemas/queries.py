@@ -22,9 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same rule for the OpenAPI document (as a pattern any JSON Schema tool can check): no control
 # characters, and at least one character that str.strip() keeps.
 _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_KEPT = "[^\\x00-\\x20\\x7f" + "".join(
-    f"\\u{c:04x}" for c in range(0x80, 0x10000) if chr(c).isspace()
-) + "]"
+_KEPT = "[^\\x00-\\x20\\x7f" + "".join(f"\\u{c:04x}" for c in range(0x80, 0x10000) if chr(c).isspace()) + "]"
 TEXT_PATTERN = f"^{_ALLOWED}*{_KEPT}{_ALLOWED}*$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
@@ -81,8 +79,16 @@ class ListQuery(Schema):
 
 
 class DatedQuery(ListQuery):
-    since = fields.Date(metadata={"description": "Only records whose date range ends on or after this day (ISO 8601). Records with unknown dates are left out."})
-    until = fields.Date(metadata={"description": "Only records whose date range starts on or before this day (ISO 8601). Records with unknown dates are left out."})
+    since = fields.Date(
+        metadata={
+            "description": "Only records whose date range ends on or after this day (ISO 8601). Records with unknown dates are left out."
+        }
+    )
+    until = fields.Date(
+        metadata={
+            "description": "Only records whose date range starts on or before this day (ISO 8601). Records with unknown dates are left out."
+        }
+    )
 
     @validates_schema
     def since_before_until(self, data, **kwargs):

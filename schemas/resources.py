@@ -55,7 +55,9 @@ class StatementRef(Schema):
 
 
 class SpanSchema(Schema):
-    start = fields.Integer(required=True, metadata={"description": "Offset of the first character (Unicode code points)."})
+    start = fields.Integer(
+        required=True, metadata={"description": "Offset of the first character (Unicode code points)."}
+    )
     end = fields.Integer(required=True, metadata={"description": "Offset one past the last character."})
 
 
@@ -71,9 +73,7 @@ def date_fields():
 
 class Via(Schema):
     actor = nullable(fields.Nested, "The outlet that carried the statement.", ActorRef)
-    channel = nullable(
-        fields.String, "How it was delivered.", validate=validate.OneOf(vocab.CHANNELS)
-    )
+    channel = nullable(fields.String, "How it was delivered.", validate=validate.OneOf(vocab.CHANNELS))
 
 
 class Statement(Schema):
@@ -83,12 +83,18 @@ class Statement(Schema):
     summary = text("What was said, in one sentence.")
     kind = enum(vocab.STATEMENT_KINDS, metadata={"description": "Quoted in full, quoted in part, or reported."})
     stance = enum(vocab.STANCES, metadata={"description": "What the speaker does with the statement."})
-    targets = fields.List(fields.Nested(ActorRef), required=True, metadata={"description": "Who the statement is about or aimed at."})
+    targets = fields.List(
+        fields.Nested(ActorRef), required=True, metadata={"description": "Who the statement is about or aimed at."}
+    )
     date_start, date_end, date_precision, date_text = date_fields()
     via = nullable(fields.Nested, "The outlet or channel that carried it.", Via)
     event = nullable(fields.Nested, "The event this statement belongs to.", EventRef)
     source = fields.Nested(SourceRef, required=True, metadata={"description": "The document it was coded from."})
-    span = fields.Nested(SpanSchema, required=True, metadata={"description": "Where the quote (or, for a paraphrase, the reporting words) is in the source text."})
+    span = fields.Nested(
+        SpanSchema,
+        required=True,
+        metadata={"description": "Where the quote (or, for a paraphrase, the reporting words) is in the source text."},
+    )
     excerpt = text("The sentence of the source around the span.")
     note = nullable(fields.String, "Annotator's note.")
 
@@ -113,7 +119,9 @@ class EventSupport(Schema):
 class Event(Schema):
     id = text("Event id.")
     type = enum(vocab.EVENT_TYPES, metadata={"description": "Event type."})
-    status = enum(vocab.EVENT_STATUSES, metadata={"description": "Whether it happened, is happening, or is planned or expected."})
+    status = enum(
+        vocab.EVENT_STATUSES, metadata={"description": "Whether it happened, is happening, or is planned or expected."}
+    )
     title = text("Short title.")
     description = text("What happened, in the annotator's words.")
     participants = fields.List(fields.Nested(Participant), required=True)
@@ -124,8 +132,16 @@ class Event(Schema):
         "PLOVER event category, for interoperability with other event datasets (null where none applies).",
         validate=validate.OneOf(vocab.PLOVER_CATEGORIES),
     )
-    sources = fields.List(fields.Nested(EventSupport), required=True, metadata={"description": "Every source that reports the event, with the span."})
-    related = fields.List(fields.Nested(EventRef), required=True, metadata={"description": "Events linked to this one, e.g. where sources disagree."})
+    sources = fields.List(
+        fields.Nested(EventSupport),
+        required=True,
+        metadata={"description": "Every source that reports the event, with the span."},
+    )
+    related = fields.List(
+        fields.Nested(EventRef),
+        required=True,
+        metadata={"description": "Events linked to this one, e.g. where sources disagree."},
+    )
     note = nullable(fields.String, "Annotator's note.")
 
 
@@ -160,9 +176,13 @@ class Actor(Schema):
     kind = enum(vocab.ACTOR_KINDS)
     country = nullable(fields.String, "ISO 3166-1 alpha-2 country code.")
     title = nullable(fields.String, "Title or role, as the sources give it.")
-    aliases = fields.List(fields.String(), required=True, metadata={"description": "Other names, metonyms included ('Seoul')."})
+    aliases = fields.List(
+        fields.String(), required=True, metadata={"description": "Other names, metonyms included ('Seoul')."}
+    )
     affiliation = nullable(fields.Nested, "The body this actor belongs to or speaks for.", ActorRef)
-    affiliates = fields.List(fields.Nested(ActorRef), required=True, metadata={"description": "Actors directly affiliated with this one."})
+    affiliates = fields.List(
+        fields.Nested(ActorRef), required=True, metadata={"description": "Actors directly affiliated with this one."}
+    )
     wikidata = nullable(fields.String, "Wikidata item id.")
     statement_count = fields.Integer(required=True, metadata={"description": "Statements this actor made."})
     event_count = fields.Integer(required=True, metadata={"description": "Events this actor took part in."})
@@ -190,7 +210,9 @@ class Source(SourceRef):
     images = fields.List(fields.Nested(Image), required=True)
     sha256 = text("SHA-256 of the file's bytes.")
     bytes = fields.Integer(required=True, metadata={"description": "File length in bytes."})
-    length = fields.Integer(required=True, metadata={"description": "Text length in Unicode code points (the unit of spans)."})
+    length = fields.Integer(
+        required=True, metadata={"description": "Text length in Unicode code points (the unit of spans)."}
+    )
     statement_count = fields.Integer(required=True)
     event_count = fields.Integer(required=True)
     casualty_count = fields.Integer(required=True)

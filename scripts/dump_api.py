@@ -87,18 +87,27 @@ def requests(client) -> list[str]:
         for source in everything["sources"]:
             if resource != "sources":
                 urls.append(f"/{resource}?source={source['id']}")
-        for since, until in (("2025-04-26", None), (None, "2025-04-27"), ("2025-04-26", "2025-04-28"), ("2024-01-01", "2024-12-31")):
+        for since, until in (
+            ("2025-04-26", None),
+            (None, "2025-04-27"),
+            ("2025-04-26", "2025-04-28"),
+            ("2024-01-01", "2024-12-31"),
+        ):
             params = {k: v for k, v in (("since", since), ("until", until)) if v}
             urls.append(f"/{resource}?" + urlencode(params))
-    for q in ("Kursk", "troop*", "north korea", "sanctions", "\"quoted\" OR", "zzzz"):
+    for q in ("Kursk", "troop*", "north korea", "sanctions", '"quoted" OR', "zzzz"):
         urls.append("/statements?" + urlencode({"q": q}))
         urls.append("/events?" + urlencode({"q": q}))
     for kind in sorted({a["kind"] for a in actors}):
         urls.append(f"/actors?kind={kind}")
     for country in ("KR", "ru", "US", "ZZ"):
         urls.append(f"/actors?country={country}")
-    urls += ["/statements?actor=Seoul&target=Pyongyang", "/statements?actor=Seoul&stance=condemn&since=2025-04-01",
-             "/events?actor=Moscow&type=military_operation", "/statements?actor=Moscow&q=Kursk"]
+    urls += [
+        "/statements?actor=Seoul&target=Pyongyang",
+        "/statements?actor=Seoul&stance=condemn&since=2025-04-01",
+        "/events?actor=Moscow&type=military_operation",
+        "/statements?actor=Moscow&q=Kursk",
+    ]
     return urls + BAD
 
 

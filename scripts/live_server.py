@@ -43,8 +43,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn_command(port: int, workers: int = 2, extra_args: Sequence[str] = (), app: str = APP,
-                     config: Path | None = GUNICORN_CONF, gunicorn: Path | None = None) -> list[str]:
+def gunicorn_command(
+    port: int,
+    workers: int = 2,
+    extra_args: Sequence[str] = (),
+    app: str = APP,
+    config: Path | None = GUNICORN_CONF,
+    gunicorn: Path | None = None,
+) -> list[str]:
     """gunicorn (by default from this interpreter's environment) bound to 127.0.0.1:port, with
     api/gunicorn_conf.py serving ``api:create_app()`` unless told otherwise, as `make serve` runs it."""
     cmd = [str(gunicorn or Path(sys.executable).parent / "gunicorn")]
@@ -85,16 +91,24 @@ class LiveServer:
         self.database = Path(database) if database is not None else None
         self.health_path = health_path
         self.stop_timeout = stop_timeout
-        self._env = {**os.environ, **({"ANCHORED_NEWS_DATABASE": str(self.database)} if self.database else {}),
-                     **(env or {})}
+        self._env = {
+            **os.environ,
+            **({"ANCHORED_NEWS_DATABASE": str(self.database)} if self.database else {}),
+            **(env or {}),
+        }
         for attempt in range(3):  # another process may take the free port before the server binds it
             self.port = free_port()
             self.url = f"http://{HOST}:{self.port}"
             self.log = self._log_path(log_path)
             self._log_fh = self.log.open("wb")
             self.process = subprocess.Popen(
-                [str(c) for c in command(self.port)], cwd=cwd, env=self._env, stdout=self._log_fh,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                [str(c) for c in command(self.port)],
+                cwd=cwd,
+                env=self._env,
+                stdout=self._log_fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             try:
                 self._wait_ready(timeout)

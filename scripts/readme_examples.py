@@ -20,10 +20,14 @@ START, END = "<!-- EXAMPLES -->", "<!-- /EXAMPLES -->"
 
 # (what it shows, the request)
 EXAMPLES = [
-    ("A metonym resolves to the actor, with its ministries and envoys; `meta.resolved` says so",
-     "/statements?actor=Seoul&limit=1"),
-    ("Casualty figures are claims, with who claimed them and what they are part of",
-     "/casualties?claimed_by=NIS&category=killed"),
+    (
+        "A metonym resolves to the actor, with its ministries and envoys; `meta.resolved` says so",
+        "/statements?actor=Seoul&limit=1",
+    ),
+    (
+        "Casualty figures are claims, with who claimed them and what they are part of",
+        "/casualties?claimed_by=NIS&category=killed",
+    ),
     ("A misspelt parameter is a 400 naming it, never a silent full list", "/statements?actr=Seoul"),
     ("An unknown id is a 404", "/events/no-such-event"),
 ]

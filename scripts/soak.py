@@ -112,8 +112,11 @@ def discover(base: str, per_category: int = 200, seed: int = 1) -> dict[str, lis
     words = sorted({w.strip(".,\"'()").lower() for s in statements for w in (s.get("summary") or "").split()})
     words = [w for w in words if len(w) >= 5 and w.isalpha()] or ["korea"]
     for word in rng.sample(words, min(40, len(words))):
-        mix["full-text"] += ["/statements?" + urlencode({"q": word}), "/events?" + urlencode({"q": word}),
-                             "/statements?" + urlencode({"q": word[:4] + "*", "limit": 50})]
+        mix["full-text"] += [
+            "/statements?" + urlencode({"q": word}),
+            "/events?" + urlencode({"q": word}),
+            "/statements?" + urlencode({"q": word[:4] + "*", "limit": 50}),
+        ]
     for name in names:
         mix["full-text"].append("/actors?" + urlencode({"q": name[:3]}))
 
@@ -127,9 +130,11 @@ def discover(base: str, per_category: int = 200, seed: int = 1) -> dict[str, lis
             if body["meta"]["next_cursor"]:
                 cursors.append(body["meta"]["next_cursor"])
             path = body["links"]["next"]
-        deep = cursors[len(cursors) // 2:] or cursors
+        deep = cursors[len(cursors) // 2 :] or cursors
         for cursor in deep:
-            mix["deep-cursor"].append(f"/{resource}?" + urlencode({"sort": sort, "limit": min(size, 20), "cursor": cursor}))
+            mix["deep-cursor"].append(
+                f"/{resource}?" + urlencode({"sort": sort, "limit": min(size, 20), "cursor": cursor})
+            )
 
     for resource in ("statements", "events", "casualties", "actors", "sources"):
         for record in fetch(base, f"/{resource}?limit=100")["data"]:
@@ -193,8 +198,14 @@ def rss_by_worker(samples, start: float, end: float) -> dict[int, dict]:
             result[pid] = {"first_kib": None, "last_kib": None, "change": None, "samples": len(mine)}
             continue
         a, b = sum(first) / len(first), sum(last) / len(last)
-        result[pid] = {"first_kib": round(a), "last_kib": round(b), "change": (b - a) / a,
-                       "min_kib": min(r for _, r in mine), "max_kib": max(r for _, r in mine), "samples": len(mine)}
+        result[pid] = {
+            "first_kib": round(a),
+            "last_kib": round(b),
+            "change": (b - a) / a,
+            "min_kib": min(r for _, r in mine),
+            "max_kib": max(r for _, r in mine),
+            "samples": len(mine),
+        }
     return result
 
 
@@ -202,8 +213,17 @@ def run_wrk(url: str, script: Path, duration: float, connections: int, threads: 
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("soak: wrk is not installed; `make test` (mk/reliability.mk) installs it with apt-get")
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-           "-s", str(script), url]
+    cmd = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("SOAK_RESULT ")), None)
     if out.returncode != 0 or line is None:
@@ -219,8 +239,16 @@ def failures(result: dict) -> int:
     return socket_errors + other_statuses + result["errors"]["status"]
 
 
-def soak(database: Path, duration: float = 60, connections: int = 64, threads: int = 2, workers: int = 2,
-         warmup: float = 5, sample_every: float = 0.5, log=print) -> dict:
+def soak(
+    database: Path,
+    duration: float = 60,
+    connections: int = 64,
+    threads: int = 2,
+    workers: int = 2,
+    warmup: float = 5,
+    sample_every: float = 0.5,
+    log=print,
+) -> dict:
     with LiveServer(database, workers=workers) as server:
         mix = discover(server.url)
         urls = interleave(mix)
@@ -228,8 +256,10 @@ def soak(database: Path, duration: float = 60, connections: int = 64, threads: i
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "mix.lua"
             script.write_text(LUA % {"paths": "{" + ",".join(json.dumps(u) for u in urls) + "}"})
-            log(f"soak: {server.url}, {workers} workers, {connections} connections; mix of {len(urls)} requests: "
-                + ", ".join(f"{len(set(v))} distinct {k}" for k, v in mix.items()))
+            log(
+                f"soak: {server.url}, {workers} workers, {connections} connections; mix of {len(urls)} requests: "
+                + ", ".join(f"{len(set(v))} distinct {k}" for k, v in mix.items())
+            )
             warm = run_wrk(server.url, script, warmup, connections, threads) if warmup else None
             pids_before = server.worker_pids()
             sampler = RssSampler(server, sample_every)
@@ -252,18 +282,24 @@ def soak(database: Path, duration: float = 60, connections: int = 64, threads: i
     flat = all(w["change"] is not None and abs(w["change"]) <= RSS_TOLERANCE for w in rss.values()) and bool(rss)
     result["rss_flat"] = flat
     result["passed"] = result["failures"] == 0 and flat and pids_before == pids_after and result["requests"] > 0
-    log(f"soak: {result['requests']} requests in {result['duration_us'] / 1e6:.1f} s ({result['rps']:.0f}/s)"
+    log(
+        f"soak: {result['requests']} requests in {result['duration_us'] / 1e6:.1f} s ({result['rps']:.0f}/s)"
         + (f" after {warm['requests']} warm-up requests" if warm else "")
-        + f"; statuses {result['statuses']}; socket errors {result['errors']}; failures {result['failures']}")
-    log(f"soak: latency p50 {result['latency_ms']['p50']} ms, p99 {result['latency_ms']['p99']} ms, "
-        f"max {result['latency_ms']['max']} ms")
+        + f"; statuses {result['statuses']}; socket errors {result['errors']}; failures {result['failures']}"
+    )
+    log(
+        f"soak: latency p50 {result['latency_ms']['p50']} ms, p99 {result['latency_ms']['p99']} ms, "
+        f"max {result['latency_ms']['max']} ms"
+    )
     for pid, w in rss.items():
         if w["change"] is None:
             log(f"soak: worker {pid}: too few RSS samples ({w['samples']})")
             continue
-        log(f"soak: worker {pid}: RSS first quarter {w['first_kib'] / 1024:.1f} MiB, last quarter "
+        log(
+            f"soak: worker {pid}: RSS first quarter {w['first_kib'] / 1024:.1f} MiB, last quarter "
             f"{w['last_kib'] / 1024:.1f} MiB ({w['change']:+.1%}; min {w['min_kib'] / 1024:.1f}, "
-            f"max {w['max_kib'] / 1024:.1f} MiB, {w['samples']} samples)")
+            f"max {w['max_kib'] / 1024:.1f} MiB, {w['samples']} samples)"
+        )
     if pids_before != pids_after:
         log(f"soak: workers changed during the run: {pids_before} -> {pids_after}")
     log("soak: PASSED" if result["passed"] else "soak: FAILED")
@@ -277,8 +313,20 @@ def database_for(args, workdir: Path) -> Path:
         return args.database
     if args.synthetic:
         seeds = workdir / "seeds"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--statements", str(args.synthetic),
-                        "--seed", str(args.seed), "--out", str(seeds)], check=True, timeout=1800)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "generate.py"),
+                "--statements",
+                str(args.synthetic),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(seeds),
+            ],
+            check=True,
+            timeout=1800,
+        )
     else:
         seeds = ROOT / "seeds"
     database = workdir / "corpus.db"

@@ -99,7 +99,9 @@ def check_actors(actors_list: list[Record], file: str, errors: list[BuildError])
             if where == "id":
                 key = normalize_name(value.replace("-", " "))
                 if owner_of.get(key, actor["id"]) != actor["id"]:
-                    errors.append(BuildError(file, f"actors[{i}].id", f"{value!r} already names actor {owner_of[key]!r}"))
+                    errors.append(
+                        BuildError(file, f"actors[{i}].id", f"{value!r} already names actor {owner_of[key]!r}")
+                    )
                 owner_of[key] = actor["id"]
                 owner_of[normalize_name(value)] = actor["id"]
                 continue  # an id may spell the same as the name ("russia", "Russia")
@@ -252,7 +254,10 @@ class DocumentChecker:
                 where = f"{quotation.start}-{quotation.end}"
                 self.error("statements", f"quotation at {where} is not covered by any statement: {short!r}")
             elif len(owners) > 1:
-                self.error(f"statements[{owners[1]}].quote", f"quotation {short!r} is already covered by statements[{owners[0]}]")
+                self.error(
+                    f"statements[{owners[1]}].quote",
+                    f"quotation {short!r} is already covered by statements[{owners[0]}]",
+                )
         for span, i in quoted:
             if not any(text.covers(span, q, body) for q in quotations):
                 self.error(f"statements[{i}].quote", "is not a whole quotation: quote all the words between the marks")
@@ -306,13 +311,17 @@ class DocumentChecker:
             as_of = self.when(f"{p}.as_of", cas["as_of"])
             if cas["as_of"] is None and published is not None:
                 as_of = DateRange(published, published, "day", None)  # as of the day it was published
-            records.append(dict(cas, source_id=self.source.id, span=span, excerpt=self.excerpt(span), as_of_range=as_of))
+            records.append(
+                dict(cas, source_id=self.source.id, span=span, excerpt=self.excerpt(span), as_of_range=as_of)
+            )
             facts.casualties.append({"id": cas["id"], "category": cas["category"], "value": cas["value"]})
             file = self.source.file
             if cas["statement"] is not None:
                 facts.references.append(Reference(file, f"{p}.statement", "statement", cas["statement"], cas["id"]))
             if cas["part_of"] is not None:
-                facts.references.append(Reference(file, f"{p}.part_of", "part_of", cas["part_of"], cas["id"], cas["value"]))
+                facts.references.append(
+                    Reference(file, f"{p}.part_of", "part_of", cas["part_of"], cas["id"], cas["value"])
+                )
         return records
 
 

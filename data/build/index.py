@@ -138,5 +138,3 @@ class CorpusIndex:
             "events": len(self.events),
             "casualties": len(self.casualties),
         }
-
-

@@ -142,8 +142,19 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
     """Every row one document writes: its source, then its events, statements and casualties."""
     render = Renderer(index)
     source = render.source(checked)
-    rows: Rows = [("sources", [tables.source_row(checked, position, dump(res.Source, source),
-                                                 dump(res.SourceWithText, {**source, "text": checked.source.text}))])]
+    rows: Rows = [
+        (
+            "sources",
+            [
+                tables.source_row(
+                    checked,
+                    position,
+                    dump(res.Source, source),
+                    dump(res.SourceWithText, {**source, "text": checked.source.text}),
+                )
+            ],
+        )
+    ]
     for ev in checked.events:
         rows += tables.event_rows(ev, plover(ev), dump(res.Event, render.event(ev)))
     for st in checked.statements:
@@ -165,10 +176,16 @@ def actor_rows(index: CorpusIndex) -> list[Record]:
         body = dump(res.Actor, render.actor(actor, sorted(children[actor["id"]])))
         rows.append(
             {
-                "id": actor["id"], "name": actor["name"], "name_sort": normalize_name(actor["name"]),
-                "kind": actor["kind"], "country": actor["country"], "title": actor["title"],
-                "affiliation_id": actor["affiliation"], "wikidata": actor["wikidata"],
-                "statement_count": index.statement_count[actor["id"]], "event_count": index.event_count[actor["id"]],
+                "id": actor["id"],
+                "name": actor["name"],
+                "name_sort": normalize_name(actor["name"]),
+                "kind": actor["kind"],
+                "country": actor["country"],
+                "title": actor["title"],
+                "affiliation_id": actor["affiliation"],
+                "wikidata": actor["wikidata"],
+                "statement_count": index.statement_count[actor["id"]],
+                "event_count": index.event_count[actor["id"]],
                 "body": body,
             }
         )

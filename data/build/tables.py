@@ -18,16 +18,60 @@ Row = tuple[Any, ...]
 # Columns of the record tables, in order (rows below fill them positionally).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("id", "position", "published", "date_sort", "outlet_id", "sha256", "body", "text_body"),
-    "events": ("id", "type", "status", "title", "description", "plover", "location_name", "location_region",
-               "location_country", "date_start", "date_end", "date_sort", "source_id", "body"),
+    "events": (
+        "id",
+        "type",
+        "status",
+        "title",
+        "description",
+        "plover",
+        "location_name",
+        "location_region",
+        "location_country",
+        "date_start",
+        "date_end",
+        "date_sort",
+        "source_id",
+        "body",
+    ),
     "event_participants": ("event_id", "actor_id", "role"),
     "event_sources": ("event_id", "source_id", "span_start", "span_end"),
     "event_relations": ("event_id", "related_id"),
-    "statements": ("id", "speaker_id", "stance", "kind", "event_id", "source_id", "quote", "summary", "date_start",
-                   "date_end", "date_sort", "span_start", "span_end", "body"),
+    "statements": (
+        "id",
+        "speaker_id",
+        "stance",
+        "kind",
+        "event_id",
+        "source_id",
+        "quote",
+        "summary",
+        "date_start",
+        "date_end",
+        "date_sort",
+        "span_start",
+        "span_end",
+        "body",
+    ),
     "statement_targets": ("statement_id", "actor_id"),
-    "casualties": ("id", "party_id", "claimed_by_id", "category", "qualifier", "value", "low", "high", "as_of",
-                   "date_sort", "part_of_id", "statement_id", "source_id", "span_start", "span_end", "body"),
+    "casualties": (
+        "id",
+        "party_id",
+        "claimed_by_id",
+        "category",
+        "qualifier",
+        "value",
+        "low",
+        "high",
+        "as_of",
+        "date_sort",
+        "part_of_id",
+        "statement_id",
+        "source_id",
+        "span_start",
+        "span_end",
+        "body",
+    ),
 }
 INSERT = {
     table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -53,11 +97,27 @@ def source_row(checked: CheckedDocument, position: int, body: str, text_body: st
 def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, list[Row]]]:
     loc, when = ev["location"] or {}, ev["when"]
     return [
-        ("events", [(
-            ev["id"], ev["type"], ev["status"], ev["title"], ev["description"], plover, loc.get("name"),
-            loc.get("region"), loc.get("country"), iso(when.start), iso(when.end), date_sort(when.start),
-            ev["source_id"], body,
-        )]),
+        (
+            "events",
+            [
+                (
+                    ev["id"],
+                    ev["type"],
+                    ev["status"],
+                    ev["title"],
+                    ev["description"],
+                    plover,
+                    loc.get("name"),
+                    loc.get("region"),
+                    loc.get("country"),
+                    iso(when.start),
+                    iso(when.end),
+                    date_sort(when.start),
+                    ev["source_id"],
+                    body,
+                )
+            ],
+        ),
         ("event_participants", [(ev["id"], p["actor"], p["role"]) for p in ev["participants"]]),
         ("event_sources", [(ev["id"], s.source_id, s.span.start, s.span.end) for s in ev["supports"]]),
         ("event_relations", [(ev["id"], related) for related in ev["related"]]),
@@ -67,11 +127,27 @@ def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, lis
 def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
     when = st["when"]
     return [
-        ("statements", [(
-            st["id"], st["speaker"], st["stance"], st["kind"], st["event"], st["source_id"], st["quote"],
-            st["summary"], iso(when.start), iso(when.end), date_sort(when.start), st["span"].start, st["span"].end,
-            body,
-        )]),
+        (
+            "statements",
+            [
+                (
+                    st["id"],
+                    st["speaker"],
+                    st["stance"],
+                    st["kind"],
+                    st["event"],
+                    st["source_id"],
+                    st["quote"],
+                    st["summary"],
+                    iso(when.start),
+                    iso(when.end),
+                    date_sort(when.start),
+                    st["span"].start,
+                    st["span"].end,
+                    body,
+                )
+            ],
+        ),
         ("statement_targets", [(st["id"], t) for t in dict.fromkeys(st["targets"])]),
     ]
 
@@ -79,19 +155,46 @@ def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
 def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
     as_of = c["as_of_range"].start
     return [
-        ("casualties", [(
-            c["id"], c["party"], c["claimed_by"], c["category"], c["qualifier"], c["value"], c["low"], c["high"],
-            iso(as_of), date_sort(as_of), c["part_of"], c["statement"], c["source_id"], c["span"].start,
-            c["span"].end, body,
-        )]),
+        (
+            "casualties",
+            [
+                (
+                    c["id"],
+                    c["party"],
+                    c["claimed_by"],
+                    c["category"],
+                    c["qualifier"],
+                    c["value"],
+                    c["low"],
+                    c["high"],
+                    iso(as_of),
+                    date_sort(as_of),
+                    c["part_of"],
+                    c["statement"],
+                    c["source_id"],
+                    c["span"].start,
+                    c["span"].end,
+                    body,
+                )
+            ],
+        ),
     ]
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
     db.table("actors").create(
         {
-            "id": str, "name": str, "name_sort": str, "kind": str, "country": str, "title": str,
-            "affiliation_id": str, "wikidata": str, "statement_count": int, "event_count": int, "body": str,
+            "id": str,
+            "name": str,
+            "name_sort": str,
+            "kind": str,
+            "country": str,
+            "title": str,
+            "affiliation_id": str,
+            "wikidata": str,
+            "statement_count": int,
+            "event_count": int,
+            "body": str,
         },
         pk="id",
         not_null={"name", "name_sort", "kind", "body"},
@@ -113,8 +216,14 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.table("sources").create(
         {
-            "id": str, "position": int, "published": str, "date_sort": str, "outlet_id": str,
-            "sha256": str, "body": str, "text_body": str,
+            "id": str,
+            "position": int,
+            "published": str,
+            "date_sort": str,
+            "outlet_id": str,
+            "sha256": str,
+            "body": str,
+            "text_body": str,
         },
         pk="id",
         not_null={"position", "date_sort", "sha256", "body", "text_body"},
@@ -122,9 +231,20 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.table("events").create(
         {
-            "id": str, "type": str, "status": str, "title": str, "description": str, "plover": str,
-            "location_name": str, "location_region": str, "location_country": str,
-            "date_start": str, "date_end": str, "date_sort": str, "source_id": str, "body": str,
+            "id": str,
+            "type": str,
+            "status": str,
+            "title": str,
+            "description": str,
+            "plover": str,
+            "location_name": str,
+            "location_region": str,
+            "location_country": str,
+            "date_start": str,
+            "date_end": str,
+            "date_sort": str,
+            "source_id": str,
+            "body": str,
         },
         pk="id",
         not_null={"type", "status", "title", "description", "date_sort", "source_id", "body"},
@@ -147,12 +267,33 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.table("statements").create(
         {
-            "id": str, "speaker_id": str, "stance": str, "kind": str, "event_id": str, "source_id": str,
-            "quote": str, "summary": str, "date_start": str, "date_end": str, "date_sort": str,
-            "span_start": int, "span_end": int, "body": str,
+            "id": str,
+            "speaker_id": str,
+            "stance": str,
+            "kind": str,
+            "event_id": str,
+            "source_id": str,
+            "quote": str,
+            "summary": str,
+            "date_start": str,
+            "date_end": str,
+            "date_sort": str,
+            "span_start": int,
+            "span_end": int,
+            "body": str,
         },
         pk="id",
-        not_null={"speaker_id", "stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body"},
+        not_null={
+            "speaker_id",
+            "stance",
+            "kind",
+            "source_id",
+            "summary",
+            "date_sort",
+            "span_start",
+            "span_end",
+            "body",
+        },
         foreign_keys=[("speaker_id", "actors", "id"), ("event_id", "events", "id"), ("source_id", "sources", "id")],
     )
     db.table("statement_targets").create(
@@ -162,15 +303,31 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.table("casualties").create(
         {
-            "id": str, "party_id": str, "claimed_by_id": str, "category": str, "qualifier": str, "value": int,
-            "low": int, "high": int, "as_of": str, "date_sort": str, "part_of_id": str, "statement_id": str,
-            "source_id": str, "span_start": int, "span_end": int, "body": str,
+            "id": str,
+            "party_id": str,
+            "claimed_by_id": str,
+            "category": str,
+            "qualifier": str,
+            "value": int,
+            "low": int,
+            "high": int,
+            "as_of": str,
+            "date_sort": str,
+            "part_of_id": str,
+            "statement_id": str,
+            "source_id": str,
+            "span_start": int,
+            "span_end": int,
+            "body": str,
         },
         pk="id",
         not_null={"party_id", "category", "qualifier", "value", "date_sort", "source_id", "body"},
         foreign_keys=[
-            ("party_id", "actors", "id"), ("claimed_by_id", "actors", "id"), ("part_of_id", "casualties", "id"),
-            ("statement_id", "statements", "id"), ("source_id", "sources", "id"),
+            ("party_id", "actors", "id"),
+            ("claimed_by_id", "actors", "id"),
+            ("part_of_id", "casualties", "id"),
+            ("statement_id", "statements", "id"),
+            ("source_id", "sources", "id"),
         ],
     )
 

@@ -27,9 +27,7 @@ MAX_WORKERS = 4
 _context: Any = None
 
 
-def ordered_map(
-    func: Callable[[Any, Job], Result], jobs: Iterable[Job], context: Any, count: int
-) -> Iterator[Result]:
+def ordered_map(func: Callable[[Any, Job], Result], jobs: Iterable[Job], context: Any, count: int) -> Iterator[Result]:
     """``func(context, job)`` for every job, results in job order. ``count`` is how many jobs
     there are (it decides whether a pool is worth starting)."""
     workers = min(os.cpu_count() or 1, MAX_WORKERS)

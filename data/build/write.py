@@ -25,12 +25,12 @@ SCHEMA_VERSION = "1"
 SCOPE_ROLES = {
     "speaker": "SELECT speaker_id AS actor_id, date_sort, id AS record_id FROM statements",
     "target": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_targets x "
-              "JOIN statements t ON t.id = x.statement_id",
+    "JOIN statements t ON t.id = x.statement_id",
     "participant": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM event_participants x "
-                   "JOIN events t ON t.id = x.event_id",
+    "JOIN events t ON t.id = x.event_id",
     "party": "SELECT party_id AS actor_id, date_sort, id AS record_id FROM casualties",
     "claimed_by": "SELECT claimed_by_id AS actor_id, date_sort, id AS record_id FROM casualties "
-                  "WHERE claimed_by_id IS NOT NULL",
+    "WHERE claimed_by_id IS NOT NULL",
 }
 
 
@@ -148,8 +148,12 @@ def write_actor_scopes(db: sqlite_utils.Database) -> None:
 def date_spans(db: sqlite_utils.Database) -> dict[str, int]:
     """Per table, the longest date range in days (date_end - date_start): it lets the API turn
     ``since`` into a lower bound on date_sort, which an index can seek."""
-    columns = {"statements": ("date_start", "date_end"), "events": ("date_start", "date_end"),
-               "casualties": ("as_of", "as_of"), "sources": ("published", "published")}
+    columns = {
+        "statements": ("date_start", "date_end"),
+        "events": ("date_start", "date_end"),
+        "casualties": ("as_of", "as_of"),
+        "sources": ("published", "published"),
+    }
     spans: dict[str, Any] = {}
     for table, (start, end) in columns.items():
         sql = f"SELECT coalesce(max(julianday({end}) - julianday({start})), 0) FROM {table}"
