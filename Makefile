@@ -33,7 +33,7 @@ check: install
 	$(FLASK) build-db --check
 
 # Regenerate openapi.yaml from the code (commit the result).
-spec: install
+spec: $(DB)
 	$(FLASK) spec --output openapi.yaml
 
 serve: $(DB)

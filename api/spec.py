@@ -11,8 +11,9 @@ import click
 import yaml
 from flask import current_app
 
-from data.build import Renderer, load_corpus
 from schemas import resources as res
+
+from .db import Database, DatabaseUnavailable, get_db
 
 # From each list operation to the get-by-id operation of the records it returns, so that tools
 # (and schemathesis' stateful tests) can walk from a page to its records.
@@ -41,24 +42,38 @@ document and the character span it was coded from; quotes are verbatim.
 """
 
 
-def _examples(seeds_dir: Path) -> dict:
-    """One real record of each kind, rendered exactly as the build renders it."""
-    corpus = load_corpus(seeds_dir)
-    render = Renderer(corpus)
-    statement = next((s for s in corpus.statements if s["quote"] and s["when"].start), corpus.statements[0])
-    event = next((e for e in corpus.events if len(e["supports"]) > 1), corpus.events[0])
-    source = next(iter(corpus.sources.values()))
-    actor = corpus.actors.get("south-korea") or next(iter(corpus.actors.values()))
+# The example of each kind: the first record in corpus order (rowid) that meets the condition,
+# else the first record.
+_EXAMPLES = {
+    "Statement": ("statements", "quote <> '' AND date_start <> ''"),  # a quote, and a known date
+    "Event": ("events", "(SELECT count(*) FROM event_sources s WHERE s.event_id = events.id) > 1"),  # 2+ sources
+    "Casualty": ("casualties", "1"),
+    "Source": ("sources", "1"),
+    "Actor": ("actors", "id = 'south-korea'"),
+}
 
-    def dump(schema, obj):
-        return json.loads(json.dumps(schema.dump(obj), default=str))
+
+def _first(db: Database, table: str, condition: str) -> dict | None:
+    for where in (condition, "1"):
+        row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY rowid LIMIT 1").fetchone()
+        if row is not None:
+            return json.loads(row[0])
+    return None
+
+
+def _examples(db: Database) -> dict:
+    """One real record of each kind, as the build rendered it into the database."""
+    found = {name: _first(db, table, condition) for name, (table, condition) in _EXAMPLES.items()}
+
+    def ref(schema, record):  # a reference is the record's projection on the reference's fields
+        return {field: record[field] for field in schema().fields} if record else None
 
     return {
-        "Statement": dump(res.Statement(), render.statement(statement)),
-        "Event": dump(res.Event(), render.event(event)),
-        "Casualty": dump(res.Casualty(), render.casualty(corpus.casualties[0])) if corpus.casualties else None,
-        "ActorRef": dump(res.ActorRef(), render.actor_ref(actor["id"])),
-        "SourceRef": dump(res.SourceRef(), render.source_ref(source.id)),
+        "Statement": found["Statement"],
+        "Event": found["Event"],
+        "Casualty": found["Casualty"],
+        "ActorRef": ref(res.ActorRef, found["Actor"]),
+        "SourceRef": ref(res.SourceRef, found["Source"]),
     }
 
 
@@ -82,7 +97,9 @@ def generate_spec(app) -> dict:
                     }
                 }
     schemas = spec["components"]["schemas"]
-    for name, example in _examples(Path(app.config["SEEDS"])).items():
+    with app.app_context():
+        examples = _examples(get_db())  # the database the app serves: `flask spec` needs it built
+    for name, example in examples.items():
         if example is not None and name in schemas:
             schemas[name]["examples"] = [example]
     return spec
@@ -97,7 +114,10 @@ def spec_yaml(app) -> str:
               help="Write here (default: print).")
 def spec_command(output):
     """Generate the OpenAPI document from the code."""
-    text = spec_yaml(current_app._get_current_object())
+    try:
+        text = spec_yaml(current_app._get_current_object())
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"{exc} (the examples in the document come from it)") from None
     if output is None:
         click.echo(text, nl=False)
     else:
