@@ -1,4 +1,4 @@
-"""The query layer of the list and get operations: resolve -> filters -> paging -> envelope."""
+"""The query layer of the list and get operations: resolve -> filters -> sql -> paging -> envelope."""
 
 from .filters import fts_query
 from .paging import BadParameter, decode_cursor, encode_cursor

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Database
-from .filters import Condition, DateOverlap, SortKeyRange, Where, where
+from .filters import Condition, DateOverlap, SortKeyRange
+from .sql import Where, where
 
 
 class BadParameter(Exception):
