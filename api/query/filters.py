@@ -1,4 +1,4 @@
-"""Filters: typed conditions built from a list operation's parsed arguments, and their SQL.
+"""Filters: typed conditions, built from a list operation's parsed arguments.
 
 A resource declares its filters as a tuple of specs (``Equal("stance")``, ``Actor("actor", ...)``,
 ``DateRange(...)``, ``Search("q", ...)``, or a plain function for a special case); each spec turns
