@@ -49,20 +49,20 @@ register(
         noun="actor",
         item_path="/<slug_id:actor_id>",
         list_op=Operation(
-            "Actors",
-            "listActors",
-            "A page of actors.",
-            """List actors
+            view="Actors",
+            operation_id="listActors",
+            response="A page of actors.",
+            doc="""List actors
 
             Search names and aliases by prefix (`q`), filter by `kind`, `country` and
             `affiliated_with` (everything that belongs to an actor). Paged by cursor.
             """,
         ),
         get_op=Operation(
-            "ActorById",
-            "getActor",
-            "The actor.",
-            """Get an actor
+            view="ActorById",
+            operation_id="getActor",
+            response="The actor.",
+            doc="""Get an actor
 
             One actor by id, with its aliases, affiliation, direct affiliates and counts of the
             statements it made and the events it took part in.

@@ -33,20 +33,20 @@ register(
         noun="casualty claim",
         item_path="/<slug_id:casualty_id>",
         list_op=Operation(
-            "Casualties",
-            "listCasualties",
-            "A page of casualty claims.",
-            """List casualty claims
+            view="Casualties",
+            operation_id="listCasualties",
+            response="A page of casualty claims.",
+            doc="""List casualty claims
 
             Filter by the party whose people are counted (`actor`), the claimant (`claimed_by`),
             `category`, `source` and the date the figure holds for (`since`/`until`). Paged by cursor.
             """,
         ),
         get_op=Operation(
-            "CasualtyById",
-            "getCasualty",
-            "The casualty claim.",
-            """Get a casualty claim
+            view="CasualtyById",
+            operation_id="getCasualty",
+            response="The casualty claim.",
+            doc="""Get a casualty claim
 
             One figure with its party, category, qualifier, claimant, date, the larger figure it is
             part of, and the span of the source that gives it.

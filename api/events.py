@@ -62,10 +62,10 @@ register(
         noun="event",
         item_path="/<slug_id:event_id>",
         list_op=Operation(
-            "Events",
-            "listEvents",
-            "A page of events.",
-            """List events
+            view="Events",
+            operation_id="listEvents",
+            response="A page of events.",
+            doc="""List events
 
             Filter by `type`, `status`, participant (`actor`, optionally with its `role`), `location`
             (region, country or place name), `source`, date range (`since`/`until`, overlap) and full
@@ -73,10 +73,10 @@ register(
             """,
         ),
         get_op=Operation(
-            "EventById",
-            "getEvent",
-            "The event.",
-            """Get an event
+            view="EventById",
+            operation_id="getEvent",
+            response="The event.",
+            doc="""Get an event
 
             One event with its participants and roles, location, dates, PLOVER category and every
             source that reports it, with spans.

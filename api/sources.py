@@ -28,20 +28,20 @@ register(
         item_path="/<source_id:source_id>",
         item_column="text_body",  # the record with its full text
         list_op=Operation(
-            "Sources",
-            "listSources",
-            "A page of sources (without their text).",
-            """List sources
+            view="Sources",
+            operation_id="listSources",
+            response="A page of sources (without their text).",
+            doc="""List sources
 
             Every document with its outlet, byline, publication date (and how it was determined),
             images, hash and counts. Filter by publication date (`since`/`until`). Paged by cursor.
             """,
         ),
         get_op=Operation(
-            "SourceById",
-            "getSource",
-            "The source, with its full text.",
-            """Get a source
+            view="SourceById",
+            operation_id="getSource",
+            response="The source, with its full text.",
+            doc="""Get a source
 
             One document with its metadata and its full text, exactly as received: every span in
             the API indexes into this `text` (in Unicode code points).

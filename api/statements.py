@@ -36,10 +36,10 @@ register(
         noun="statement",
         item_path="/<slug_id:statement_id>",
         list_op=Operation(
-            "Statements",
-            "listStatements",
-            "A page of statements.",
-            """List statements
+            view="Statements",
+            operation_id="listStatements",
+            response="A page of statements.",
+            doc="""List statements
 
             Filter by speaker (`actor`, by id, name or alias such as `Seoul`, with affiliates unless
             `include_affiliates=false`), `target`, `stance`, `kind`, `event`, `source`, a date range
@@ -47,10 +47,10 @@ register(
             """,
         ),
         get_op=Operation(
-            "StatementById",
-            "getStatement",
-            "The statement.",
-            """Get a statement
+            view="StatementById",
+            operation_id="getStatement",
+            response="The statement.",
+            doc="""Get a statement
 
             One statement with its speaker, quote or paraphrase, date, source and the span of the
             source text it was coded from.
