@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import db, docs, http, ids
-from .errors import Api
+from .framework import Api
 
 ROOT = Path(__file__).resolve().parent.parent
 API_VERSION = "1.0.0"

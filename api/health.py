@@ -8,7 +8,8 @@ from flask.views import MethodView
 from schemas.envelopes import Health, Problem
 
 from .db import get_db
-from .errors import PROBLEM_JSON, Blueprint
+from .errors import PROBLEM_JSON
+from .framework import Blueprint
 
 blp = Blueprint("health", __name__, description="Service status, for load balancers and monitors.")
 

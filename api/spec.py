@@ -11,8 +11,9 @@ import click
 import yaml
 from flask import current_app
 
+from schemas import resources as res
 
-from .db import get_db
+from .db import Database, DatabaseUnavailable, get_db
 
 # From each list operation to the get-by-id operation of the records it returns, so that tools
 # (and schemathesis' stateful tests) can walk from a page to its records.
@@ -41,28 +42,38 @@ document and the character span it was coded from; quotes are verbatim.
 """
 
 
-def _examples(app) -> dict:
-    """One real record of each kind, as the build rendered it into the served database."""
-    with app.app_context():
-        db = get_db()
+# The example of each kind: the first record in corpus order (rowid) that meets the condition,
+# else the first record.
+_EXAMPLES = {
+    "Statement": ("statements", "quote <> '' AND date_start <> ''"),  # a quote, and a known date
+    "Event": ("events", "(SELECT count(*) FROM event_sources s WHERE s.event_id = events.id) > 1"),  # 2+ sources
+    "Casualty": ("casualties", "1"),
+    "Source": ("sources", "1"),
+    "Actor": ("actors", "id = 'south-korea'"),
+}
 
-        def body(sql: str) -> dict | None:
-            row = db.execute(sql).fetchone()
-            return json.loads(row[0]) if row else None
 
-        statement = body("SELECT body FROM statements WHERE quote IS NOT NULL AND date_start IS NOT NULL "
-                         "ORDER BY rowid LIMIT 1") or body("SELECT body FROM statements ORDER BY rowid LIMIT 1")
-        event = body("SELECT body FROM events WHERE id IN (SELECT event_id FROM event_sources GROUP BY event_id "
-                     "HAVING count(*) > 1) ORDER BY rowid LIMIT 1") or body("SELECT body FROM events ORDER BY rowid LIMIT 1")
-        casualty = body("SELECT body FROM casualties ORDER BY rowid LIMIT 1")
-        source = body("SELECT body FROM sources ORDER BY position LIMIT 1")
-        actor = body("SELECT body FROM actors WHERE id = 'south-korea'") or body("SELECT body FROM actors LIMIT 1")
+def _first(db: Database, table: str, condition: str) -> dict | None:
+    for where in (condition, "1"):
+        row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY rowid LIMIT 1").fetchone()
+        if row is not None:
+            return json.loads(row[0])
+    return None
+
+
+def _examples(db: Database) -> dict:
+    """One real record of each kind, as the build rendered it into the database."""
+    found = {name: _first(db, table, condition) for name, (table, condition) in _EXAMPLES.items()}
+
+    def ref(schema, record):  # a reference is the record's projection on the reference's fields
+        return {field: record[field] for field in schema().fields} if record else None
+
     return {
-        "Statement": statement,
-        "Event": event,
-        "Casualty": casualty,
-        "ActorRef": {k: actor[k] for k in ("id", "name", "kind")} if actor else None,
-        "SourceRef": {k: source[k] for k in ("id", "title", "outlet", "published")} if source else None,
+        "Statement": found["Statement"],
+        "Event": found["Event"],
+        "Casualty": found["Casualty"],
+        "ActorRef": ref(res.ActorRef, found["Actor"]),
+        "SourceRef": ref(res.SourceRef, found["Source"]),
     }
 
 
@@ -86,7 +97,9 @@ def generate_spec(app) -> dict:
                     }
                 }
     schemas = spec["components"]["schemas"]
-    for name, example in _examples(app).items():
+    with app.app_context():
+        examples = _examples(get_db())  # the database the app serves: `flask spec` needs it built
+    for name, example in examples.items():
         if example is not None and name in schemas:
             schemas[name]["examples"] = [example]
     return spec
@@ -101,7 +114,10 @@ def spec_yaml(app) -> str:
               help="Write here (default: print).")
 def spec_command(output):
     """Generate the OpenAPI document from the code."""
-    text = spec_yaml(current_app._get_current_object())
+    try:
+        text = spec_yaml(current_app._get_current_object())
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"{exc} (the examples in the document come from it)") from None
     if output is None:
         click.echo(text, nl=False)
     else:

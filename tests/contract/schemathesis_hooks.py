@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import schemathesis
 
 from api.http import MAX_QUERY_STRING
-from api.listing import encode_cursor
+from api.query import encode_cursor
 
 DEFAULT_SORT = {"/actors": "name"}  # every other list is "-date" first
 # Real actor ids of the contract corpus, for a lone `role` (any id or name would be valid).

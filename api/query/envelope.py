@@ -1,0 +1,72 @@
+"""Responses: a page in the ``{"data", "meta", "links"}`` envelope, and a single record.
+
+Record bodies were rendered by the resource schemas at build time; a page is those bodies joined
+into the envelope, whose ``meta`` and ``links`` are dumped here by their own schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from flask import Response, current_app, request
+
+from schemas.envelopes import ActorResolution, Links, ListMeta
+
+from ..db import Database
+from .paging import Page
+from .resolve import Resolution
+
+_meta_schema = ListMeta()
+_links_schema = Links()
+_resolution_schema = ActorResolution()
+
+
+def _url(args: dict[str, str]) -> str:
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def _dumped_resolution(db: Database, resolution: Resolution) -> Any:
+    """A resolution depends only on the database and the parameter, so its dump is kept."""
+    key = ("resolution", resolution)
+    dumped = db.memo.get(key)
+    if dumped is None:
+        if len(db.memo) > 4096:
+            db.memo.clear()
+        dumped = db.memo[key] = _resolution_schema.dump(resolution.dump(db))
+    return dumped
+
+
+def list_response(db: Database, page: Page, *, sort: str, limit: int, resolved: Sequence[Resolution]) -> Response:
+    args = dict(request.args.items())
+    meta = _meta_schema.dump(
+        {"total": page.total, "limit": limit, "sort": sort, "next_cursor": page.next_cursor, "resolved": []}
+    )
+    meta["resolved"] = [_dumped_resolution(db, r) for r in resolved]
+    links = _links_schema.dump(
+        {
+            "self": _url(args),
+            "next": _url({**args, "cursor": page.next_cursor}) if page.next_cursor else None,
+        }
+    )
+    body = (
+        '{"data":['
+        + ",".join(page.bodies)
+        + '],"meta":'
+        + orjson.dumps(meta).decode()  # the same compact UTF-8 JSON as json.dumps(ensure_ascii=False), faster
+        + ',"links":'
+        + orjson.dumps(links).decode()
+        + "}"
+    )
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def item_response(db: Database, table: str, record_id: str, column: str = "body") -> Response | None:
+    """The record's JSON as the build rendered it, or None when there is no such record."""
+    row = db.execute(f"SELECT {column} FROM {table} WHERE id = ?", (record_id,)).fetchone()
+    if row is None:
+        return None
+    return current_app.response_class(row[0], mimetype="application/json")

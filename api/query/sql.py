@@ -1,0 +1,141 @@
+"""SQL: the one place filter conditions are written as SQL, a WHERE clause on the record table
+aliased ``t`` (and ``s``, the actor_scopes row a page may be read from instead).
+
+Every value is a bound parameter; only table and column names from the resource declarations are
+written into the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..db import Database
+from .filters import (
+    ActorMatch,
+    AffiliatesOf,
+    Condition,
+    DateOverlap,
+    Equals,
+    FullText,
+    Linked,
+    OneOf,
+    SortKeyRange,
+)
+
+SCOPE_ROW = (
+    "EXISTS (SELECT 1 FROM actor_scopes x WHERE x.role = ? AND x.scope_id = ? "
+    "AND x.date_sort = t.date_sort AND x.record_id = t.id)"
+)
+
+
+@dataclass
+class Where:
+    """A WHERE clause: its terms (the scope's first, when there is one) and their parameters."""
+
+    terms: list[str]
+    params: list[Any]
+    # (role, actor id) of an actor filter answered from actor_scopes: the page is read in date
+    # order from that actor's rows there (``s``), joined to the table, rather than from the table.
+    scope: tuple[str, str] | None
+    full_text: bool  # a full-text condition is among the terms
+
+    @property
+    def only_scope(self) -> bool:
+        return self.scope is not None and len(self.terms) == 2
+
+
+def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = False) -> Where | None:
+    """The WHERE clause for ``conditions``, or None when one of them matches nothing.
+
+    An actor filter that spans several actors (affiliates) is answered from the build's
+    actor_scopes table (the same rows): the first one drives the page in date order, a second one
+    is a primary-key probe per row. ``fts_probe``: check a full-text condition row by row
+    (``EXISTS`` on the rowid) rather than list its matches (``IN``); paging chooses."""
+    terms: list[str] = []
+    params: list[Any] = []
+    scope: tuple[str, str] | None = None
+    full_text = False
+    for c in conditions:
+        if isinstance(c, Equals):
+            terms.append(f"t.{c.column} = ?")
+            params.append(c.value)
+        elif isinstance(c, ActorMatch):
+            ids = c.resolution.actor_ids
+            if not ids:
+                return None
+            link, placeholders = c.link, ",".join("?" * len(ids))
+            role_params = [c.role] if c.role else []
+            if link.scope and len(ids) > 1 and db.has_actor_scopes:
+                if scope is None:
+                    scope = (link.scope, c.resolution.matched or "")
+                else:
+                    terms.append(SCOPE_ROW)
+                    params.extend([link.scope, c.resolution.matched])
+                if c.role:  # the scope says "took part"; the role is checked per row, by primary key
+                    terms.append(
+                        f"EXISTS (SELECT 1 FROM {link.table} x WHERE x.{link.record} = t.id "
+                        f"AND x.{link.column} IN ({placeholders}) AND x.role = ?)"
+                    )
+                    params.extend([*ids, *role_params])
+                continue
+            if link.table is None:
+                terms.append(f"t.{link.column} IN ({placeholders})")
+            else:
+                role_sql = " AND role = ?" if c.role else ""
+                terms.append(
+                    f"t.id IN (SELECT {link.record} FROM {link.table} WHERE {link.column} IN ({placeholders}){role_sql})"
+                )
+            params.extend([*ids, *role_params])
+        elif isinstance(c, DateOverlap):
+            if c.since is not None:
+                terms.append(f"t.{c.end} >= ?")
+                params.append(c.since.isoformat())
+            if c.until is not None:
+                terms.append(f"t.{c.start} <= ?")
+                params.append(c.until.isoformat())
+        elif isinstance(c, FullText):
+            if not c.query:
+                return None
+            full_text = True
+            if fts_probe:
+                terms.append(f"EXISTS (SELECT 1 FROM {c.table} f WHERE f.rowid = t.rowid AND {c.table} MATCH ?)")
+            else:
+                terms.append(f"t.rowid IN (SELECT rowid FROM {c.table} WHERE {c.table} MATCH ?)")
+            params.append(c.query)
+        elif isinstance(c, OneOf):
+            if not c.values:
+                return None
+            terms.append(f"t.{c.column} IN ({','.join('?' * len(c.values))})")
+            params.extend(c.values)
+        elif isinstance(c, Linked):
+            if c.high is None:
+                terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} = ?)")
+                params.append(c.low)
+            else:
+                # A range on the key is an index seek; LIKE 'x%' would not be (keys are case-folded).
+                terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} >= ? AND {c.column} < ?)")
+                params.extend([c.low, c.high])
+        elif isinstance(c, AffiliatesOf):
+            ids = c.resolution.actor_ids
+            if not ids:
+                return None
+            depth = "depth = 1" if c.direct_only else "depth >= 1"
+            terms.append(
+                f"t.id IN (SELECT affiliate_id FROM actor_affiliates WHERE actor_id IN ({','.join('?' * len(ids))}) "
+                f"AND {depth})"
+            )
+            params.extend(ids)
+        elif isinstance(c, SortKeyRange):
+            key = "s" if scope else "t"
+            if c.low is not None:
+                terms.append(f"{key}.date_sort >= ?")
+                params.append(c.low)
+            if c.high is not None:
+                terms.append(f"{key}.date_sort BETWEEN '0' AND ?")
+                params.append(c.high)
+    if scope is not None:
+        terms[:0] = ["s.role = ?", "s.scope_id = ?"]
+        params[:0] = list(scope)
+    return Where(terms, params, scope, full_text)
