@@ -77,12 +77,17 @@ class Database:
             self.counts = json.loads(meta["counts"])
             # Absent from databases built before they were recorded: the API then does without.
             self.date_spans = json.loads(meta.get("date_spans", "{}"))
-            self.location_names = [r[0] for r in conn.execute(
-                "SELECT DISTINCT location_name FROM events WHERE location_name IS NOT NULL ORDER BY 1")]
+            self.location_names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT location_name FROM events WHERE location_name IS NOT NULL ORDER BY 1"
+                )
+            ]
             self._load_actors(conn)
-            self.has_actor_scopes = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actor_scopes'"
-            ).fetchone() is not None
+            self.has_actor_scopes = (
+                conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actor_scopes'").fetchone()
+                is not None
+            )
         except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
             raise DatabaseCorrupt(f"{self.path}: cannot be served: {exc}; rebuild it with `make db`") from None
 
@@ -110,7 +115,7 @@ class Database:
             self.lookup[normalize_name(name)] = actor_id
         for alias_norm, actor_id in conn.execute("SELECT alias_norm, actor_id FROM aliases"):
             self.lookup[alias_norm] = actor_id
-        self.affiliates = {actor_id: [] for actor_id in self.actor_refs}
+        self.affiliates: dict[str, list[str]] = {actor_id: [] for actor_id in self.actor_refs}
         for actor_id, affiliate_id in conn.execute(
             "SELECT actor_id, affiliate_id FROM actor_affiliates ORDER BY actor_id, depth, affiliate_id"
         ):

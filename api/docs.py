@@ -15,7 +15,14 @@ from werkzeug.exceptions import NotFound
 from .http import DOCS_CSP
 
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
-ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png", "favicon-16x16.png", "index.css"}
+ASSETS = {
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+    "index.css",
+}
 STATIC = Path(__file__).parent / "static"
 
 bp = Blueprint("docs", __name__)

@@ -24,9 +24,7 @@ def problem_response(status: int, detail: str, *, invalid_params=None, headers=N
     }
     if invalid_params is not None:
         body["invalid_params"] = invalid_params
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON
-    )
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -86,7 +86,7 @@ def generate_spec(app) -> dict:
         for operation in path_item.values():
             if not isinstance(operation, dict):
                 continue  # path-level "parameters"
-            link = LINKS.get(operation.get("operationId"))
+            link = LINKS.get(operation.get("operationId", ""))
             if link:
                 target, parameter = link
                 operation["responses"]["200"]["links"] = {
@@ -110,8 +110,9 @@ def spec_yaml(app) -> str:
 
 
 @click.command("spec")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here (default: print).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here (default: print)."
+)
 def spec_command(output):
     """Generate the OpenAPI document from the code."""
     try:

@@ -50,8 +50,19 @@ def test_build_records_each_source_hash_and_length(built_db):
 def test_the_database_has_foreign_keys_indexes_and_full_text(built_db):
     conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for table in ("sources", "actors", "aliases", "statements", "statement_targets", "events",
-                  "event_participants", "event_sources", "casualties", "statements_fts", "events_fts"):
+    for table in (
+        "sources",
+        "actors",
+        "aliases",
+        "statements",
+        "statement_targets",
+        "events",
+        "event_participants",
+        "event_sources",
+        "casualties",
+        "statements_fts",
+        "events_fts",
+    ):
         assert table in tables
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     fks = {r[2] for r in conn.execute("PRAGMA foreign_key_list(statements)")}
@@ -72,7 +83,9 @@ def test_a_quote_that_is_not_verbatim_fails_with_file_record_and_field(seeds_cop
         change.index = index
 
     edit(seeds_copy, DOC, change)
-    assert f"seeds/{DOC}.yaml: statements[{change.index}].quote: not found verbatim in {DOC}.txt" in errors_of(seeds_copy)
+    assert f"seeds/{DOC}.yaml: statements[{change.index}].quote: not found verbatim in {DOC}.txt" in errors_of(
+        seeds_copy
+    )
 
 
 def test_an_unknown_actor_fails(seeds_copy):
@@ -84,10 +97,14 @@ def test_an_affiliation_cycle_fails(seeds_copy):
     path = seeds_copy / "actors.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     actors = {a["id"]: a for a in data["actors"]}
-    actors["south-korea"]["affiliation"] = next(a["id"] for a in data["actors"] if a.get("affiliation") == "south-korea")
+    actors["south-korea"]["affiliation"] = next(
+        a["id"] for a in data["actors"] if a.get("affiliation") == "south-korea"
+    )
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     errors = errors_of(seeds_copy)
-    assert any("affiliation cycle" in e and "south-korea" in e and e.startswith("seeds/actors.yaml: actors[") for e in errors), errors
+    assert any(
+        "affiliation cycle" in e and "south-korea" in e and e.startswith("seeds/actors.yaml: actors[") for e in errors
+    ), errors
 
 
 def test_an_uncovered_quotation_fails(seeds_copy):
@@ -99,7 +116,8 @@ def test_an_uncovered_quotation_fails(seeds_copy):
     edit(seeds_copy, DOC, change)
     errors = errors_of(seeds_copy)
     assert any(
-        e.startswith(f"seeds/{DOC}.yaml: statements: quotation at ") and "is not covered by any statement" in e
+        e.startswith(f"seeds/{DOC}.yaml: statements: quotation at ")
+        and "is not covered by any statement" in e
         and change.quote[:20] in e
         for e in errors
     ), errors

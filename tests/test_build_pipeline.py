@@ -65,8 +65,11 @@ def test_worker_processes_and_a_single_process_build_the_same_database(synthetic
 
 def test_check_and_build_report_the_same_errors_in_the_same_order(seeds_copy, tmp_path):
     edit(seeds_copy, A, lambda d: d["statements"][0].update(speaker="nobody", event="no-such-event"))
-    edit(seeds_copy, B, lambda d: (d["statements"][2].update(id=d["statements"][0]["id"]),
-                                   d["casualties"][0].update(value=123457)))
+    edit(
+        seeds_copy,
+        B,
+        lambda d: (d["statements"][2].update(id=d["statements"][0]["id"]), d["casualties"][0].update(value=123457)),
+    )
     with pytest.raises(BuildFailed) as checked:
         check_corpus(seeds_copy)
     with pytest.raises(BuildFailed) as built:

@@ -36,7 +36,12 @@ def test_future_direction_looks_forward():
 
 def test_unknown_precision_keeps_the_words_and_no_dates():
     resolved = resolve("in recent months", WED, precision="unknown")
-    assert (resolved.start, resolved.end, resolved.precision, resolved.text) == (None, None, "unknown", "in recent months")
+    assert (resolved.start, resolved.end, resolved.precision, resolved.text) == (
+        None,
+        None,
+        "unknown",
+        "in recent months",
+    )
 
 
 def test_words_without_a_date_are_an_error():

@@ -30,4 +30,7 @@ def test_openapi_yaml_is_served_byte_for_byte(client):
 def test_openapi_json_is_the_same_document(client):
     served = json.loads(client.get("/openapi.json").get_data())
     assert served == yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    assert client.get("/openapi.json", headers={"If-None-Match": client.get("/openapi.json").headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/openapi.json", headers={"If-None-Match": client.get("/openapi.json").headers["ETag"]}).status_code
+        == 304
+    )

@@ -99,18 +99,34 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
     source = one("SELECT source_id FROM event_sources GROUP BY source_id ORDER BY count(*) DESC")
     return {
         "statements": {
-            "actor": ["Seoul"], "target": ["Pyongyang"], "stance": ["condemn"], "kind": ["direct_quote"],
-            "event": [event], "source": [source], "since": ["2019-01-01"], "until": ["2020-12-31"],
+            "actor": ["Seoul"],
+            "target": ["Pyongyang"],
+            "stance": ["condemn"],
+            "kind": ["direct_quote"],
+            "event": [event],
+            "source": [source],
+            "since": ["2019-01-01"],
+            "until": ["2020-12-31"],
             "q": ["sanctions"],
         },
         "events": {
-            "actor": ["Moscow"], "type": ["combat_operation"], "status": ["occurred"],
-            "location": ["RU-KRS", "UA", "Kursk"], "source": [source], "since": ["2019-01-01"],
-            "until": ["2020-12-31"], "q": ["assault"], "role": ["initiator"],
+            "actor": ["Moscow"],
+            "type": ["combat_operation"],
+            "status": ["occurred"],
+            "location": ["RU-KRS", "UA", "Kursk"],
+            "source": [source],
+            "since": ["2019-01-01"],
+            "until": ["2020-12-31"],
+            "q": ["assault"],
+            "role": ["initiator"],
         },
         "casualties": {
-            "actor": ["Pyongyang"], "claimed_by": ["Seoul"], "category": ["killed"], "source": [source],
-            "since": ["2019-01-01"], "until": ["2020-12-31"],
+            "actor": ["Pyongyang"],
+            "claimed_by": ["Seoul"],
+            "category": ["killed"],
+            "source": [source],
+            "since": ["2019-01-01"],
+            "until": ["2020-12-31"],
         },
         "actors": {"q": ["kor"], "kind": ["person"], "country": ["kr"], "affiliated_with": ["Seoul"]},
         "sources": {"since": ["2019-01-01"], "until": ["2020-12-31"]},
@@ -136,7 +152,9 @@ def combinations(resource: str, filters: dict[str, list[str]]):
             if "role" in subset and "actor" not in subset:
                 continue  # role needs actor (a 400, no SQL)
             affiliates = [None]
-            if "include_affiliates" in schema.fields and {"actor", "target", "claimed_by", "affiliated_with"} & set(subset):
+            if "include_affiliates" in schema.fields and {"actor", "target", "claimed_by", "affiliated_with"} & set(
+                subset
+            ):
                 affiliates.append("false")
             for forms in itertools.product(*(filters[n] for n in subset)):
                 for sort in sorts:
@@ -148,7 +166,10 @@ def combinations(resource: str, filters: dict[str, list[str]]):
                         yield params
 
 
-_FROM = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w]*)(?:\s+(?:AS\s+)?(?!WHERE|JOIN|ON|ORDER|GROUP|LIMIT|INNER|LEFT|CROSS)([A-Za-z_]\w*))?", re.I)
+_FROM = re.compile(
+    r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w]*)(?:\s+(?:AS\s+)?(?!WHERE|JOIN|ON|ORDER|GROUP|LIMIT|INNER|LEFT|CROSS)([A-Za-z_]\w*))?",
+    re.I,
+)
 
 
 def aliases(sql: str) -> dict[str, str]:
@@ -183,7 +204,9 @@ def plan_problems(sql: str, conn, sizes) -> list[str]:
 
 # The API walks the sort index on purpose for a frequent full-text word, probing the full-text
 # index per row (api/listing.py, FTS_WALK_FACTOR): the page fills after a bounded number of rows.
-_FTS_PROBE = re.compile(r"EXISTS \(SELECT 1 FROM \w+_fts f WHERE f\.rowid = t\.rowid AND \w+_fts MATCH '(?:[^']|'')*'\)")
+_FTS_PROBE = re.compile(
+    r"EXISTS \(SELECT 1 FROM \w+_fts f WHERE f\.rowid = t\.rowid AND \w+_fts MATCH '(?:[^']|'')*'\)"
+)
 
 
 def _filtered(sql: str, alias: str) -> bool:

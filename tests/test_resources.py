@@ -8,12 +8,23 @@ from .conftest import SEEDS, get_all, get_json
 
 # --- events ---------------------------------------------------------------------------------
 
+
 def test_events_are_typed_placed_dated_and_anchored(client):
     events = get_all(client, "/events?limit=100")
     types = {e["type"] for e in events}
-    for expected in ("troop_deployment", "combat_operation", "military_training", "incursion",
-                     "territorial_change", "media_release", "official_acknowledgment", "condemnation",
-                     "diplomatic_meeting", "military_parade", "invitation"):
+    for expected in (
+        "troop_deployment",
+        "combat_operation",
+        "military_training",
+        "incursion",
+        "territorial_change",
+        "media_release",
+        "official_acknowledgment",
+        "condemnation",
+        "diplomatic_meeting",
+        "military_parade",
+        "invitation",
+    ):
         assert expected in types, expected
     for event in events:
         assert event["sources"], event["id"]
@@ -59,6 +70,7 @@ def test_events_full_text_and_source(client):
 
 # --- casualties -----------------------------------------------------------------------------
 
+
 def test_casualty_claims(client):
     claims = get_all(client, "/casualties")
     by_value = {c["value"]: c for c in claims}
@@ -83,6 +95,7 @@ def test_casualty_filters(client):
 
 # --- actors ---------------------------------------------------------------------------------
 
+
 def test_actor_detail_has_aliases_affiliation_and_counts(client):
     korea = get_json(client, "/actors/south-korea")
     assert korea["wikidata"] == "Q884" and korea["country"] == "KR" and "Seoul" in korea["aliases"]
@@ -92,17 +105,29 @@ def test_actor_detail_has_aliases_affiliation_and_counts(client):
         assert get_json(client, f"/actors/{child['id']}")["affiliation"]["id"] == "south-korea"
 
 
-@pytest.mark.parametrize("actor_id, wikidata", [
-    ("russia", "Q159"), ("ukraine", "Q212"), ("united-states", "Q30"), ("north-korea", "Q423"),
-    ("vladimir-putin", "Q7747"), ("kim-jong-un", "Q56226"),
-])
+@pytest.mark.parametrize(
+    "actor_id, wikidata",
+    [
+        ("russia", "Q159"),
+        ("ukraine", "Q212"),
+        ("united-states", "Q30"),
+        ("north-korea", "Q423"),
+        ("vladimir-putin", "Q7747"),
+        ("kim-jong-un", "Q56226"),
+    ],
+)
 def test_confirmed_wikidata_ids(client, actor_id, wikidata):
     assert get_json(client, f"/actors/{actor_id}")["wikidata"] == wikidata
 
 
 def test_metonyms_resolve(client):
-    for alias, actor_id in [("Seoul", "south-korea"), ("Moscow", "russia"), ("Pyongyang", "north-korea"),
-                            ("Washington", "united-states"), ("Kyiv", "ukraine")]:
+    for alias, actor_id in [
+        ("Seoul", "south-korea"),
+        ("Moscow", "russia"),
+        ("Pyongyang", "north-korea"),
+        ("Washington", "united-states"),
+        ("Kyiv", "ukraine"),
+    ]:
         (resolution,) = get_json(client, f"/statements?actor={alias}")["meta"]["resolved"]
         assert resolution["matched"]["id"] == actor_id, alias
 
@@ -124,6 +149,7 @@ def test_actor_search_kind_country_and_affiliation(client):
 
 # --- sources --------------------------------------------------------------------------------
 
+
 def test_sources_list_and_detail(client):
     sources = get_all(client, "/sources")
     assert {s["id"] for s in sources} == {"000_7dc1a4308702294b", "003_4c4acd25798775f3"}
@@ -142,6 +168,7 @@ def test_sources_list_and_detail(client):
 
 
 # --- health ---------------------------------------------------------------------------------
+
 
 def test_health_reports_the_build(client, built_db):
     health = get_json(client, "/health")

@@ -8,8 +8,17 @@ from api.spec import spec_yaml
 from .conftest import ROOT
 
 EXPECTED_OPERATIONS = {
-    "listStatements", "getStatement", "listActors", "getActor", "listEvents", "getEvent",
-    "listCasualties", "getCasualty", "listSources", "getSource", "getHealth",
+    "listStatements",
+    "getStatement",
+    "listActors",
+    "getActor",
+    "listEvents",
+    "getEvent",
+    "listCasualties",
+    "getCasualty",
+    "listSources",
+    "getSource",
+    "getHealth",
 }
 
 

@@ -64,7 +64,10 @@ def test_target_filter(client):
     assert records and all(any(t["id"] == "north-korea" for t in s["targets"]) for s in records)
 
 
-@pytest.mark.parametrize("name, values", [("stance", ["condemn", "thank", "report"]), ("kind", ["direct_quote", "partial_quote", "paraphrase"])])
+@pytest.mark.parametrize(
+    "name, values",
+    [("stance", ["condemn", "thank", "report"]), ("kind", ["direct_quote", "partial_quote", "paraphrase"])],
+)
 def test_enum_filters(client, name, values):
     for value in values:
         records = get_all(client, f"/statements?{name}={value}")
@@ -98,7 +101,7 @@ def test_full_text_search_treats_q_as_words(client):
     for s in records:
         blob = ((s["quote"] or "") + " " + s["summary"]).lower()
         assert "security" in blob and "council" in blob
-    assert get_all(client, '/statements?q=%22%22%22') == []  # no words: nothing matches, not an error
+    assert get_all(client, "/statements?q=%22%22%22") == []  # no words: nothing matches, not an error
     for operator in ("AND", "NEAR(", "OR"):  # FTS5 syntax is searched as words, never run
         for s in get_all(client, f"/statements?q={operator}"):
             words = re.findall(r"\w+", ((s["quote"] or "") + " " + s["summary"]).lower())
@@ -138,8 +141,10 @@ def test_every_quotation_in_both_texts_is_served_verbatim_with_its_span(client):
         assert len(quotations) == {"000_7dc1a4308702294b": 5, "003_4c4acd25798775f3": 10}[source_id]
         for quotation in quotations:
             owners = [
-                s for s in records
-                if s["quote"] is not None and text_mech.covers(text_mech.Span(s["span"]["start"], s["span"]["end"]), quotation, text)
+                s
+                for s in records
+                if s["quote"] is not None
+                and text_mech.covers(text_mech.Span(s["span"]["start"], s["span"]["end"]), quotation, text)
             ]
             assert len(owners) == 1, text[quotation.start : quotation.end]
             (owner,) = owners

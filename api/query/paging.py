@@ -95,9 +95,7 @@ def _source(table: str, clause: Where) -> str:
     return f"actor_scopes s JOIN {table} t ON t.id = s.record_id" if clause.scope else f"{table} t"
 
 
-def page(
-    db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None
-) -> Page:
+def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None) -> Page:
     """One page of ``table``, by keyset on (sort key, id).
 
     The plan: the WHERE clause for the conditions, the total, then how to read the page. A

@@ -120,7 +120,14 @@ pages, cursor = [], Unset()
 while True:
     kwargs = {} if isinstance(cursor, Unset) else {"cursor": cursor}
     page = typed(
-        call("listStatements", list_statements, actor="Seoul", limit=page_size, sort=ListStatementsSort("-date"), **kwargs).parsed,
+        call(
+            "listStatements",
+            list_statements,
+            actor="Seoul",
+            limit=page_size,
+            sort=ListStatementsSort("-date"),
+            **kwargs,
+        ).parsed,
         StatementList,
     )
     assert page.meta.sort == "-date" and page.meta.limit == page_size

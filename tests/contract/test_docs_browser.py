@@ -90,10 +90,17 @@ def browser(tmp_path):
     log = (tmp_path / "chromium.log").open("wb")
     process = subprocess.Popen(
         [
-            CHROMIUM, *FLAGS, *own_services_flags(free_port()), f"--user-data-dir={profile}",
-            "--remote-debugging-port=0", f"--proxy-server=http://127.0.0.1:{proxy.port}", "about:blank",
+            CHROMIUM,
+            *FLAGS,
+            *own_services_flags(free_port()),
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            f"--proxy-server=http://127.0.0.1:{proxy.port}",
+            "about:blank",
         ],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         port_file = profile / "DevToolsActivePort"
@@ -133,7 +140,9 @@ def test_docs_page_shows_every_operation_and_stays_on_127_0_0_1(browser, live_se
     screenshot = artifacts / "docs.png"
     screenshot.unlink(missing_ok=True)
 
-    result = run(["node", DRIVER, devtools_port, f"{live_server.url}/docs", len(operations), screenshot, PROBE_URL], timeout=120)
+    result = run(
+        ["node", DRIVER, devtools_port, f"{live_server.url}/docs", len(operations), screenshot, PROBE_URL], timeout=120
+    )
     report = json.loads(result.stdout)
     (artifacts / "docs-browser.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     dom = report["dom"]
@@ -148,7 +157,9 @@ def test_docs_page_shows_every_operation_and_stays_on_127_0_0_1(browser, live_se
     assert dom["errors"] is None and dom["loadingFailed"] is None
     list_statements = spec["paths"]["/statements"]["get"]
     assert report["parameters"] == [p["name"] for p in list_statements["parameters"]]
-    assert not [c for c in report["console"] if c["type"] in ("error", "exception", "log.error", "assert")], report["console"]
+    assert not [c for c in report["console"] if c["type"] in ("error", "exception", "log.error", "assert")], report[
+        "console"
+    ]
 
     # Every request went to the server on 127.0.0.1 (or was inline data), and they all succeeded.
     urls = [r["url"] for r in report["requests"]]

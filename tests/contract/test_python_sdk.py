@@ -39,11 +39,28 @@ def test_generated_python_sdk_calls_every_operation(live_server, tmp_path):
     python = env_dir / "bin" / "python"
     (tmp_path / "constraints.txt").write_text(CONSTRAINTS, encoding="utf-8")
     run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", tmp_path / "constraints.txt", output],
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            tmp_path / "constraints.txt",
+            output,
+        ],
         timeout=600,
     )
     # The throwaway environment is isolated: it has the SDK, and not this project.
-    probe = run([python, "-c", "import importlib.util as u; print(u.find_spec('api'), u.find_spec('anchored_news_api_client') is not None)"], cwd=tmp_path)
+    probe = run(
+        [
+            python,
+            "-c",
+            "import importlib.util as u; print(u.find_spec('api'), u.find_spec('anchored_news_api_client') is not None)",
+        ],
+        cwd=tmp_path,
+    )
     assert probe.stdout.split() == ["None", "True"]
 
     result = run([python, EXERCISE, live_server.url], cwd=tmp_path, timeout=120)

@@ -53,10 +53,19 @@ def schemathesis_run(live_server, artifacts, tmp_path_factory):
     report_dir = tmp_path_factory.mktemp("schemathesis")
     result = run(
         [
-            VENV_BIN / "schemathesis", "--config-file", CONFIG, "run", f"{live_server.url}/openapi.json",
-            "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful",
-            "--report", "ndjson,junit", "--report-dir", report_dir,
+            VENV_BIN / "schemathesis",
+            "--config-file",
+            CONFIG,
+            "run",
+            f"{live_server.url}/openapi.json",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--report",
+            "ndjson,junit",
+            "--report-dir",
+            report_dir,
             "--no-color",
         ],
         check=False,
@@ -84,7 +93,21 @@ def test_the_configuration_keeps_every_check_and_the_issue_settings():
         "enabled": True,
         # the defaults plus 414: a rejection that comes before parameter parsing
         "negative_data_rejection": {
-            "expected-statuses": ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429", "5xx"]
+            "expected-statuses": [
+                "400",
+                "401",
+                "403",
+                "404",
+                "405",
+                "406",
+                "409",
+                "414",
+                "415",
+                "422",
+                "428",
+                "429",
+                "5xx",
+            ]
         },
     }
     from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES

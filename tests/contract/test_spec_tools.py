@@ -42,7 +42,11 @@ def spectral(path, check=True):
 
 
 def redocly(path, check=True):
-    return run([npm_tool("redocly"), "lint", "--extends", "recommended", "--format", "json", path], env=REDOCLY_ENV, check=check)
+    return run(
+        [npm_tool("redocly"), "lint", "--extends", "recommended", "--format", "json", path],
+        env=REDOCLY_ENV,
+        check=check,
+    )
 
 
 def test_openapi_spec_validator_finds_it_valid(broken_spec):

@@ -144,7 +144,16 @@ def _add_status(s):
 
 @pytest.mark.parametrize(
     "mutate",
-    [_add_optional_param, _add_path, _add_field, _widen_param_enum, _narrow_response_enum, _null_to_non_null, _reword, _add_status],
+    [
+        _add_optional_param,
+        _add_path,
+        _add_field,
+        _widen_param_enum,
+        _narrow_response_enum,
+        _null_to_non_null,
+        _reword,
+        _add_status,
+    ],
 )
 def test_additions_and_rewording_are_not_breaking(mutate):
     assert changed(mutate) == []
@@ -232,7 +241,9 @@ def test_optional_parameter_became_required_or_was_removed():
 
 
 def test_removed_response_status():
-    assert changed(lambda s: s["paths"]["/things"]["get"]["responses"].pop("400")) == ["GET /things 400: response removed"]
+    assert changed(lambda s: s["paths"]["/things"]["get"]["responses"].pop("400")) == [
+        "GET /things 400: response removed"
+    ]
 
 
 def test_a_breaking_change_needs_a_major_version():

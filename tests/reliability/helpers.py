@@ -90,7 +90,8 @@ def raw_request(port: int, request: bytes, timeout: float = 10.0) -> RawResponse
 
 def raw_get(port: int, target: bytes, method: bytes = b"GET", headers: bytes = b"", body: bytes = b"") -> RawResponse:
     return raw_request(
-        port, method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + b"\r\n" + body
+        port,
+        method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + b"\r\n" + body,
     )
 
 

@@ -29,8 +29,12 @@ def all_kinds_of_response(port: int, sample_ids) -> dict[str, object]:
         "414 (gunicorn)": raw_get(port, b"/statements?q=" + b"a" * 9000),
         "400 (gunicorn)": raw_get(port, b"/statements\x00"),
         "431 (gunicorn)": raw_get(port, b"/statements", headers=b"X-Big: " + b"b" * 9000 + b"\r\n"),
-        "preflight": raw_get(port, b"/statements", method=b"OPTIONS",
-                             headers=b"Origin: https://example.org\r\nAccess-Control-Request-Method: GET\r\n"),
+        "preflight": raw_get(
+            port,
+            b"/statements",
+            method=b"OPTIONS",
+            headers=b"Origin: https://example.org\r\nAccess-Control-Request-Method: GET\r\n",
+        ),
         "gzip": raw_get(port, b"/statements?limit=50", headers=b"Accept-Encoding: gzip\r\n"),
     }
 
@@ -63,7 +67,9 @@ def test_the_docs_csp_allows_only_its_own_assets(live_server):
     response = raw_get(live_server.port, b"/docs")
     assert response.status == 200
     csp = dict(
-        (part.split()[0], part.split()[1:]) for part in response.headers["content-security-policy"].split(";") if part.strip()
+        (part.split()[0], part.split()[1:])
+        for part in response.headers["content-security-policy"].split(";")
+        if part.strip()
     )
     for directive, sources in csp.items():
         for source in sources:
@@ -91,14 +97,20 @@ def test_the_docs_csp_allows_only_its_own_assets(live_server):
 def test_cors_allows_get_head_and_options_only(live_server):
     port = live_server.port
     for method in (b"GET", b"HEAD", b"PUT", b"POST", b"DELETE", b"PATCH"):
-        preflight = raw_get(port, b"/statements", method=b"OPTIONS",
-                            headers=b"Origin: https://example.org\r\nAccess-Control-Request-Method: " + method + b"\r\n")
+        preflight = raw_get(
+            port,
+            b"/statements",
+            method=b"OPTIONS",
+            headers=b"Origin: https://example.org\r\nAccess-Control-Request-Method: " + method + b"\r\n",
+        )
         assert preflight.status == 200
         allowed = {m.strip() for m in preflight.headers["access-control-allow-methods"].split(",")}
         assert allowed == {"GET", "HEAD", "OPTIONS"}
         assert "access-control-allow-credentials" not in preflight.headers
     for method in (b"PUT", b"POST", b"DELETE", b"PATCH"):
-        response = raw_get(port, b"/statements", method=method, headers=b"Origin: https://example.org\r\nContent-Length: 0\r\n")
+        response = raw_get(
+            port, b"/statements", method=method, headers=b"Origin: https://example.org\r\nContent-Length: 0\r\n"
+        )
         assert response.status == 405
         assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
 

@@ -217,7 +217,10 @@ def _break_yaml(seeds: Path) -> tuple[str, str]:
 def build(seeds: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [FLASK, "--app", "api", "build-db", "--seeds", str(seeds), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -319,13 +322,17 @@ def test_a_worker_killed_under_load_is_replaced_and_only_its_request_in_flight_f
     assert replaced_at is not None, "gunicorn did not replace the killed worker"
     failures = [o for o in outcomes if not o[1]]
     after = [o for o in outcomes if o[0] > replaced_at + 0.5]
-    print(f"\nworker kill: {len(outcomes)} requests, {in_flight} in flight on the killed worker, "
-          f"{len(failures)} failed ({[f[2] for f in failures]}), replaced in {replaced_at - killed_at:.2f} s")
+    print(
+        f"\nworker kill: {len(outcomes)} requests, {in_flight} in flight on the killed worker, "
+        f"{len(failures)} failed ({[f[2] for f in failures]}), replaced in {replaced_at - killed_at:.2f} s"
+    )
     # A sync worker handles one request at a time: at most that one is lost, as a dropped
     # connection, never as an HTTP error.
     assert in_flight <= 1
     assert len(failures) <= in_flight, failures
-    assert all(f[2] in ("RemoteDisconnected", "ConnectionResetError", "BadStatusLine", "IncompleteRead") for f in failures)
+    assert all(
+        f[2] in ("RemoteDisconnected", "ConnectionResetError", "BadStatusLine", "IncompleteRead") for f in failures
+    )
     assert len(after) > 50 and all(o[1] for o in after)
     assert len(outcomes) > 200
     assert victims[1] in server.worker_pids()

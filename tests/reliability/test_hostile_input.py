@@ -19,18 +19,102 @@ from .helpers import LIST_OPERATIONS, OTHER_ROUTES, RESOURCES, assert_problem, n
 # Values every parameter gets: wrong types, empties, huge, unicode and RTL, control characters,
 # SQL injection, FTS5 syntax, forged cursors, path tricks. None of them may cause a 500.
 HOSTILE_VALUES = [
-    "", " ", "   ", "0", "-1", "1.5", "1e9", "NaN", "Infinity", "true", "null", "[]", "{}", "0x10",
-    str(10**30), "-" + str(10**30), "9" * 200,
-    "2025-13-45", "0000-00-00", "9999-12-31", "2025-04-28T00:00:00Z", "yesterday",
-    "Сеул", "서울", "שלום עולם", "مرحبا", "\u202eevil\u202c", "\u200b", "\ufeff", "e\u0301", "🇰🇵💥", "Ａ", "ß" * 150,
-    "a\x00b", "\x00", "\x07", "line\nbreak", "tab\there", "\r\n", "\x1b[31m", "\x7f",
-    "' OR '1'='1", "'; DROP TABLE statements; --", '" OR 1=1 --', "1; SELECT * FROM meta", "%' --", "\\",
-    "UNION SELECT build_id FROM meta", "') OR ('a'='a",
-    '"', '""', "'", "AND", "OR", "NOT", "NEAR(", "NEAR(a b)", "*", "**", "a*", "^a", "a:b", "body:x", "{a b}", "(", ")",
-    "((a)", 'a" OR "b', "-a", "+a", "a NOT b", "title: x*",
-    "%", "%%", "%zz", "%00", "%u0041", "..", "../..", "/etc/passwd", "a/b", "a?b", "a#b", "a&b=c", "a=b",
-    "W10", "WyJkYXRlIiwiMjAyNSIsIngiXQ", "eyJhIjoxfQ", "!!!!", "A" * 512, "A" * 513,
-    "x" * 200, "x" * 201, "<script>alert(1)</script>", "${jndi:ldap://x}", "{{7*7}}",
+    "",
+    " ",
+    "   ",
+    "0",
+    "-1",
+    "1.5",
+    "1e9",
+    "NaN",
+    "Infinity",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "0x10",
+    str(10**30),
+    "-" + str(10**30),
+    "9" * 200,
+    "2025-13-45",
+    "0000-00-00",
+    "9999-12-31",
+    "2025-04-28T00:00:00Z",
+    "yesterday",
+    "Сеул",
+    "서울",
+    "שלום עולם",
+    "مرحبا",
+    "\u202eevil\u202c",
+    "\u200b",
+    "\ufeff",
+    "e\u0301",
+    "🇰🇵💥",
+    "Ａ",
+    "ß" * 150,
+    "a\x00b",
+    "\x00",
+    "\x07",
+    "line\nbreak",
+    "tab\there",
+    "\r\n",
+    "\x1b[31m",
+    "\x7f",
+    "' OR '1'='1",
+    "'; DROP TABLE statements; --",
+    '" OR 1=1 --',
+    "1; SELECT * FROM meta",
+    "%' --",
+    "\\",
+    "UNION SELECT build_id FROM meta",
+    "') OR ('a'='a",
+    '"',
+    '""',
+    "'",
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR(",
+    "NEAR(a b)",
+    "*",
+    "**",
+    "a*",
+    "^a",
+    "a:b",
+    "body:x",
+    "{a b}",
+    "(",
+    ")",
+    "((a)",
+    'a" OR "b',
+    "-a",
+    "+a",
+    "a NOT b",
+    "title: x*",
+    "%",
+    "%%",
+    "%zz",
+    "%00",
+    "%u0041",
+    "..",
+    "../..",
+    "/etc/passwd",
+    "a/b",
+    "a?b",
+    "a#b",
+    "a&b=c",
+    "a=b",
+    "W10",
+    "WyJkYXRlIiwiMjAyNSIsIngiXQ",
+    "eyJhIjoxfQ",
+    "!!!!",
+    "A" * 512,
+    "A" * 513,
+    "x" * 200,
+    "x" * 201,
+    "<script>alert(1)</script>",
+    "${jndi:ldap://x}",
+    "{{7*7}}",
 ]
 
 
@@ -113,14 +197,19 @@ def test_q_is_user_text_not_fts_syntax(client, path):
     # finds nothing, where FTS5 syntax would have found everything w finds.
     records = client.get(f"{path}?limit=100").get_json()["data"]
     searched = ("quote", "summary") if path == "/statements" else ("title", "description")
-    words = Counter(
-        w for r in records for f in searched for w in re.findall(r"[a-z]{4,}", (r.get(f) or "").lower())
-    )
+    words = Counter(w for r in records for f in searched for w in re.findall(r"[a-z]{4,}", (r.get(f) or "").lower()))
     word = words.most_common(1)[0][0]
     assert client.get(f"{path}?q={word}").get_json()["meta"]["total"] > 0
     # as FTS5 syntax each of these would find what `word` finds; as words, qqqqzzzz occurs nowhere
-    for query in (f"{word} OR qqqqzzzz", f"qqqqzzzz OR {word}", f"{word} NOT qqqqzzzz", f"NEAR({word} qqqqzzzz)",
-                  f"{word} OR (qqqqzzzz", f'"{word}" OR "qqqqzzzz"', f"{word} | qqqqzzzz"):
+    for query in (
+        f"{word} OR qqqqzzzz",
+        f"qqqqzzzz OR {word}",
+        f"{word} NOT qqqqzzzz",
+        f"NEAR({word} qqqqzzzz)",
+        f"{word} OR (qqqqzzzz",
+        f'"{word}" OR "qqqqzzzz"',
+        f"{word} | qqqqzzzz",
+    ):
         assert client.get(f"{path}?" + urlencode({"q": query})).get_json()["meta"]["total"] == 0, query
 
 
@@ -190,11 +279,32 @@ def test_forged_and_truncated_cursors(client):
         return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
     forged = [
-        cursor[:-1], cursor[:-3], cursor[: len(cursor) // 2], cursor[1:], cursor + "A", cursor + "==",
-        cursor[::-1], cursor.upper(), cursor.replace("W", "_"), "A", "====", "!!", "%2B%2F",
-        b64(b'["date"]'), b64(b'["date","x"]'), b64(b'["date",1,2]'), b64(b'["date","a","b","c"]'),
-        b64(b'{"sort":"date"}'), b64(b'"date"'), b64(b"null"), b64(b"[]"), b64(b"\xff\xfe"), b64(b'["-date","a","b"]'),
-        b64(b'["name","a","b"]'), b64(b"[" * 10000), b64(b'["date","' + b"a" * 300 + b'","b"]'),
+        cursor[:-1],
+        cursor[:-3],
+        cursor[: len(cursor) // 2],
+        cursor[1:],
+        cursor + "A",
+        cursor + "==",
+        cursor[::-1],
+        cursor.upper(),
+        cursor.replace("W", "_"),
+        "A",
+        "====",
+        "!!",
+        "%2B%2F",
+        b64(b'["date"]'),
+        b64(b'["date","x"]'),
+        b64(b'["date",1,2]'),
+        b64(b'["date","a","b","c"]'),
+        b64(b'{"sort":"date"}'),
+        b64(b'"date"'),
+        b64(b"null"),
+        b64(b"[]"),
+        b64(b"\xff\xfe"),
+        b64(b'["-date","a","b"]'),
+        b64(b'["name","a","b"]'),
+        b64(b"[" * 10000),
+        b64(b'["date","' + b"a" * 300 + b'","b"]'),
     ]
     for value in forged:
         response = client.get("/statements?sort=date&" + urlencode({"cursor": value}))
@@ -212,14 +322,50 @@ def test_forged_and_truncated_cursors(client):
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_path_ids_with_slashes_dots_and_encoded_characters_are_404(client, resource, sample_ids):
     for raw_id in [
-        "..", ".", "...", "%2e%2e", "%2E%2E%2F", "a%2Fb", "a/b", "a/../b", "..%2F..%2Fetc%2Fpasswd", "%00", "a%00b",
-        "%ff", "%C0%AF", "%E2%80%AE", "%20", "%09", "a;b", "a%3Bb", "%25", "a.json", "a..b", "*", "%2A", "~root",
-        "%5C", "a%5Cb", "con", "' OR '1'='1", "%27%20OR%201%3D1--", "x" * 1500, "%u0041", "a%2", "%",
+        "..",
+        ".",
+        "...",
+        "%2e%2e",
+        "%2E%2E%2F",
+        "a%2Fb",
+        "a/b",
+        "a/../b",
+        "..%2F..%2Fetc%2Fpasswd",
+        "%00",
+        "a%00b",
+        "%ff",
+        "%C0%AF",
+        "%E2%80%AE",
+        "%20",
+        "%09",
+        "a;b",
+        "a%3Bb",
+        "%25",
+        "a.json",
+        "a..b",
+        "*",
+        "%2A",
+        "~root",
+        "%5C",
+        "a%5Cb",
+        "con",
+        "' OR '1'='1",
+        "%27%20OR%201%3D1--",
+        "x" * 1500,
+        "%u0041",
+        "a%2",
+        "%",
     ]:
         response = client.get(f"/{resource}/{raw_id}")
         assert_problem(response, 404 if len(raw_id) < 2000 else 414)
     for real in sample_ids[resource][:3]:
-        for variant in (real + "/", real + ".", real + "%2F", "./" + real, real.upper() if real.upper() != real else real + "X"):
+        for variant in (
+            real + "/",
+            real + ".",
+            real + "%2F",
+            "./" + real,
+            real.upper() if real.upper() != real else real + "X",
+        ):
             assert_problem(client.get(f"/{resource}/{variant}"), 404)
         assert client.get(f"/{resource}/{real}").status_code == 200
         assert client.get(f"/{resource}/{quote(real)}").status_code == 200
@@ -252,8 +398,13 @@ def test_bodies_on_get_are_refused(client, path):
 # Generated query strings
 
 EXAMPLES = int(os.environ.get("RELIABILITY_EXAMPLES", "150"))  # more: RELIABILITY_EXAMPLES=2000
-_settings = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_settings = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 hostile_text = st.one_of(
     st.text(max_size=40),
@@ -330,7 +481,9 @@ def valid_query(path):
         else:
             values[name] = st.one_of(
                 st.sampled_from(["Seoul", "south-korea", "North Korea", "kremlin", "Moscow", "russia", "troops"]),
-                st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=30),
+                st.text(
+                    alphabet=st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=30
+                ),
             )
     return st.fixed_dictionaries({}, optional=values)
 
