@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DB := data/corpus.db
 FLASK := $(BIN)/flask --app api
-# The database is stale when any seed or any code that builds it is newer.
-BUILD_INPUTS := $(wildcard seeds/*) $(wildcard data/*.py data/build/*.py) $(wildcard schemas/*.py)
+# The database is stale when any seed or any code that builds it is newer (the same code the
+# build id hashes: every .py under data/ and schemas/).
+BUILD_INPUTS := $(wildcard seeds/*) $(shell find data schemas -name '*.py' -not -path '*/__pycache__/*')
 
 .PHONY: help install serve test test-fast lint check db spec clean
 

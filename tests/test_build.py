@@ -208,3 +208,16 @@ def test_the_check_command_validates_without_writing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "valid:" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+def test_flask_finds_the_build_command_through_its_entry_point(tmp_path):
+    """`flask --app api build-db` comes from pyproject.toml's flask.commands entry point, not
+    from the app (which never imports the build)."""
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    app = create_app({"DATABASE": str(tmp_path / "x.db")})
+    result = CliRunner().invoke(FlaskGroup(create_app=lambda: app), ["build-db", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "valid: 2 sources" in result.output
+    assert "build-db" not in app.cli.commands  # the app does not register it itself

@@ -84,6 +84,39 @@ def test_check_and_build_report_the_same_errors_in_the_same_order(seeds_copy, tm
     assert not (tmp_path / "x.db").exists()
 
 
+def errors_of(seeds: Path) -> list[str]:
+    with pytest.raises(BuildFailed) as info:
+        check_corpus(seeds)
+    return [str(e) for e in info.value.errors]
+
+
+def test_documents_that_cannot_be_read_are_reported_first(seeds_copy):
+    edit(seeds_copy, A, lambda d: d["statements"][0].update(speaker="nobody"))
+    (seeds_copy / f"{B}.yaml").write_text("document: [unclosed\n", encoding="utf-8")
+    errors = errors_of(seeds_copy)
+    assert errors[0].startswith(f"seeds/{B}.yaml: cannot be read: while parsing a flow sequence")
+    assert errors[1:] == [
+        f"seeds/{B}.yaml: document: Missing data for required field.",
+        f"seeds/{A}.yaml: statements[0].speaker: unknown actor id 'nobody'",
+    ]  # and no reference errors: B's records would all be reported unknown
+
+
+def test_a_repeated_id_is_reported_in_record_order(seeds_copy):
+    def change(d):
+        d["statements"][0]["speaker"] = "nobody-0"
+        d["statements"][3].update(id=d["statements"][1]["id"], speaker="nobody-3")
+        d["statements"][5]["speaker"] = "nobody-5"
+        change.repeated = d["statements"][1]["id"]
+
+    edit(seeds_copy, B, change)
+    assert errors_of(seeds_copy) == [
+        f"seeds/{B}.yaml: statements[0].speaker: unknown actor id 'nobody-0'",
+        f"seeds/{B}.yaml: statements[3].id: duplicate statement id {change.repeated!r} (first in seeds/{B}.yaml)",
+        f"seeds/{B}.yaml: statements[3].speaker: unknown actor id 'nobody-3'",
+        f"seeds/{B}.yaml: statements[5].speaker: unknown actor id 'nobody-5'",
+    ]
+
+
 def test_an_unknown_outlet_is_an_error_even_where_another_document_cites_that_source(seeds_copy, tmp_path):
     # 003 has events that 000 also reports: rendering them needs 000's source, outlet included.
     text = (seeds_copy / f"{B}.yaml").read_text(encoding="utf-8")

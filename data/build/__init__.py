@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import DocumentChecker, DocumentFacts, Record, check_actors
-from .errors import BuildError, BuildFailed
+from .errors import BuildError, BuildFailed, in_record_order
 from .index import CorpusIndex
 from .load import DocumentCache, load_document, read_registry
 from .render import Rows, actor_rows, document_rows
@@ -55,15 +55,11 @@ def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
     with Spool(out_path.parent) as spool:
         index, inputs = _check(seeds_dir, spool)
         build_id = hashlib.sha256((inputs + _code_hash()).encode()).hexdigest()[:16]
-        with atomic_output(out_path) as tmp:
-            writer = DatabaseWriter(tmp)
-            try:
-                context = _RenderContext(index, spool)
-                for rows in ordered_map(_render_document, spool.entries(), context, len(spool)):
-                    writer.insert(rows)
-                counts = writer.finish(index.actors, actor_rows(index), build_id)
-            finally:
-                writer.close()
+        with atomic_output(out_path) as tmp, DatabaseWriter(tmp) as writer:
+            context = _RenderContext(index, spool)
+            for rows in ordered_map(_render_document, spool.entries(), context, len(spool)):
+                writer.insert(rows)
+            counts = writer.finish(index.actors, actor_rows(index), build_id)
     return BuildReport(out_path, build_id, counts)
 
 
@@ -102,33 +98,36 @@ def _check_document(context: _CheckContext, txt_path: Path) -> _Checked:
 
 def _check(seeds_dir: Path, spool: Spool | None) -> tuple[CorpusIndex, str]:
     """(the complete index, a digest of every input) or BuildFailed. Errors come in this order:
-    the registry's; then each document's, in file order (load errors, repeated ids, then the
-    rest); then references across documents, which are left out when a document failed to
-    load (they would report its records as unknown: noise that hides the real error)."""
-    errors: list[BuildError] = []
-    registry = read_registry(seeds_dir, errors)
-    index = CorpusIndex(check_actors(registry.actors, registry.file, errors))
-    inputs = hashlib.sha256()
+    the registry's; every document that cannot be read or does not have the annotation shape;
+    each document's record errors, in file order and, within a file, in record order (a
+    repeated id first among its record's errors); then references across documents, left out
+    when a document failed to load (they would report its records as unknown: noise that hides
+    the real error)."""
+    registry_errors: list[BuildError] = []
+    registry = read_registry(seeds_dir, registry_errors)
+    index = CorpusIndex(check_actors(registry.actors, registry.file, registry_errors))
+    load_errors: list[BuildError] = []
+    record_errors: list[BuildError] = []
+    digest = hashlib.sha256()
     context = _CheckContext(index.actors, DocumentCache(seeds_dir), keep=spool is not None)
-    all_loaded = True
     for result in ordered_map(_check_document, registry.texts, context, len(registry.texts)):
-        inputs.update(result.digest.encode())
-        errors += result.load_errors
+        digest.update(result.digest.encode())
+        load_errors += result.load_errors
         if result.facts is None:
-            all_loaded = False
             continue
-        errors += index.add(result.facts)
-        errors += result.check_errors
-        if spool is not None and result.packed is not None and not errors:
+        record_errors += in_record_order(result.check_errors, index.add(result.facts))
+        if spool is not None and result.packed is not None and not (registry_errors or load_errors or record_errors):
             spool.append(result.packed)
-    inputs.update(registry.digest.encode())
-    if all_loaded:
+    digest.update(registry.digest.encode())
+    errors = registry_errors + load_errors + record_errors
+    if not load_errors:
         errors += index.check_references()
     if errors:
         raise BuildFailed(errors)
     if spool is not None:
+        spool.seal(expected=len(index.documents))
         index.statement_summaries.update(spool.statement_summaries(index.cited_statements_elsewhere()))
-    return index, inputs.hexdigest()
+    return index, digest.hexdigest()
 
 
 # -- the second pass: render and write ------------------------------------------------------

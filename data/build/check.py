@@ -1,7 +1,7 @@
 """Stage 2: the rules that need more than one record's shape.
 
 ``check_actors`` checks the registry (unique names and aliases, known affiliations, no cycles).
-``check_document`` checks one document against the registry and its own text (quotes verbatim,
+``DocumentChecker.check`` checks one document against the registry and its own text (quotes verbatim,
 anchors found once, every quotation covered, dates resolvable, figures in their anchor) and computes
 the mechanics every record carries: spans, excerpts, resolved dates. It returns the checked
 document, which render turns into rows, and its ``DocumentFacts``: the little the rest of the
@@ -11,8 +11,9 @@ gathers. References between documents are checked there, once every document has
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from schemas.names import normalize_name
 
@@ -39,7 +40,7 @@ class Reference:
 
     file: str
     path: str  # the field that holds it
-    kind: str  # "event" | "related" | "statement" | "part_of"
+    kind: Literal["event", "related", "statement", "part_of"]
     target: str
     owner: str  # the id of the record that refers
     value: int = 0  # part_of: the figure that must fit in its parent's
@@ -53,12 +54,12 @@ class DocumentFacts:
     source_id: str
     title: str | None
     outlet: str | None
-    published: Any  # datetime.date | None
+    published: dt.date | None
     statement_ids: list[tuple[str, str]] = field(default_factory=list)  # (id, path of its id field)
     event_ids: list[tuple[str, str]] = field(default_factory=list)
     casualty_ids: list[tuple[str, str]] = field(default_factory=list)
-    events: list[Record] = field(default_factory=list)  # refs: id, type, title
-    casualties: list[Record] = field(default_factory=list)  # refs: id, category, value
+    event_refs: list[Record] = field(default_factory=list)  # id, type, title
+    casualty_refs: list[Record] = field(default_factory=list)  # id, category, value
     statement_summaries: dict[str, str] = field(default_factory=dict)  # of statements its casualties cite
     speakers: list[str] = field(default_factory=list)  # one per statement
     participants: list[str] = field(default_factory=list)  # one per (event, distinct participant)
@@ -277,7 +278,7 @@ class DocumentChecker:
                     supports.append(support)
             when = self.when(f"{p}.when", ev["when"])
             records.append(dict(ev, source_id=self.source.id, supports=supports, when=when))
-            facts.events.append({"id": ev["id"], "type": ev["type"], "title": ev["title"]})
+            facts.event_refs.append({"id": ev["id"], "type": ev["type"], "title": ev["title"]})
             facts.participants += list({part["actor"]: None for part in ev["participants"]})
             facts.also_reports += list({s.source_id: None for s in supports if s.source_id != self.source.id})
             for j, related in enumerate(ev["related"]):
@@ -314,7 +315,7 @@ class DocumentChecker:
             records.append(
                 dict(cas, source_id=self.source.id, span=span, excerpt=self.excerpt(span), as_of_range=as_of)
             )
-            facts.casualties.append({"id": cas["id"], "category": cas["category"], "value": cas["value"]})
+            facts.casualty_refs.append({"id": cas["id"], "category": cas["category"], "value": cas["value"]})
             file = self.source.file
             if cas["statement"] is not None:
                 facts.references.append(Reference(file, f"{p}.statement", "statement", cas["statement"], cas["id"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,3 +44,31 @@ def flatten_messages(messages: Any, path: str = "") -> Iterator[tuple[str, str]]
         else:
             sub = f"{path}.{key}" if path else str(key)
         yield from flatten_messages(value, sub)
+
+
+_SECTIONS = {"document": 0, "statements": 1, "events": 2, "casualties": 3}
+_RECORD = re.compile(r"^(\w+)(?:\[(\d+)\])?")
+
+
+def _record_key(path: str) -> tuple[int, float]:
+    """Where a path's record stands in its file: (section, index); a whole section after its records."""
+    match = _RECORD.match(path)
+    if match is None or match.group(1) not in _SECTIONS:
+        return (len(_SECTIONS), 0)
+    index = match.group(2)
+    return (_SECTIONS[match.group(1)], int(index) if index is not None else float("inf"))
+
+
+def in_record_order(errors: list[BuildError], record_firsts: list[BuildError]) -> list[BuildError]:
+    """One file's ``errors`` (in the order its checks found them) with ``record_firsts`` (errors
+    found apart, such as repeated ids, each to come first among its record's errors) merged in
+    at their record's place."""
+    merged = list(errors)
+    position = 0
+    for error in record_firsts:
+        key = _record_key(error.path)
+        while position < len(merged) and _record_key(merged[position].path) < key:
+            position += 1
+        merged.insert(position, error)
+        position += 1
+    return merged

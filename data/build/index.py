@@ -26,8 +26,8 @@ class CorpusIndex:
         self.sources: dict[str, Record] = {}  # id -> {title, outlet, published}
         self.documents: list[str] = []  # annotation file of each document, in corpus order
         self.statement_document: dict[str, int] = {}  # id -> number of the document that has it first
-        self.events: dict[str, Record] = {}  # id -> ref
-        self.casualties: dict[str, Record] = {}  # id -> ref
+        self.event_refs: dict[str, Record] = {}  # id -> {id, type, title}
+        self.casualty_refs: dict[str, Record] = {}  # id -> {id, category, value}
         self.statement_summaries: dict[str, str] = {}  # of the statements that casualties cite
         self.references: list[Reference] = []
         self.statement_count: Counter[str] = Counter()  # per actor
@@ -46,8 +46,8 @@ class CorpusIndex:
         errors += self._claim(self.event_document, "event", facts.event_ids, facts.file, number)
         errors += self._claim(self.casualty_document, "casualty", facts.casualty_ids, facts.file, number)
         self.sources[facts.source_id] = {"title": facts.title, "outlet": facts.outlet, "published": facts.published}
-        self.events.update((e["id"], e) for e in facts.events)
-        self.casualties.update((c["id"], c) for c in facts.casualties)
+        self.event_refs.update((e["id"], e) for e in facts.event_refs)
+        self.casualty_refs.update((c["id"], c) for c in facts.casualty_refs)
         self.statement_summaries.update(facts.statement_summaries)
         self.references += facts.references
         self.statement_count.update(facts.speakers)
@@ -77,14 +77,14 @@ class CorpusIndex:
         refers (statements' events, events' related events, casualties'), each in corpus order."""
         errors = []
         for ref in sorted(self.references, key=lambda r: _REFERENCE_ORDER[r.kind]):
-            if ref.kind in ("event", "related") and ref.target not in self.events:
+            if ref.kind in ("event", "related") and ref.target not in self.event_refs:
                 errors.append(BuildError(ref.file, ref.path, f"unknown event id {ref.target!r}"))
             elif ref.kind == "related" and ref.target == ref.owner:
                 errors.append(BuildError(ref.file, ref.path, "an event cannot be related to itself"))
             elif ref.kind == "statement" and ref.target not in self.statement_document:
                 errors.append(BuildError(ref.file, ref.path, f"unknown statement id {ref.target!r}"))
             elif ref.kind == "part_of":
-                parent = self.casualties.get(ref.target)
+                parent = self.casualty_refs.get(ref.target)
                 if parent is None:
                     errors.append(BuildError(ref.file, ref.path, f"unknown casualty id {ref.target!r}"))
                 elif ref.target == ref.owner:
@@ -120,10 +120,10 @@ class CorpusIndex:
         }
 
     def event_ref(self, event_id: str | None) -> Record | None:
-        return None if event_id is None else self.events[event_id]
+        return None if event_id is None else self.event_refs[event_id]
 
     def casualty_ref(self, casualty_id: str | None) -> Record | None:
-        return None if casualty_id is None else self.casualties[casualty_id]
+        return None if casualty_id is None else self.casualty_refs[casualty_id]
 
     def statement_ref(self, statement_id: str | None) -> Record | None:
         if statement_id is None:
@@ -135,6 +135,6 @@ class CorpusIndex:
             "sources": len(self.sources),
             "actors": len(self.actors),
             "statements": len(self.statement_document),
-            "events": len(self.events),
-            "casualties": len(self.casualties),
+            "events": len(self.event_refs),
+            "casualties": len(self.casualty_refs),
         }

@@ -37,9 +37,16 @@ class Spool:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def entries(self) -> list[tuple[int, int, int]]:
-        """(number, offset, length) of every document, for ``read``."""
+    def seal(self, expected: int) -> None:
+        """No more documents: what was written becomes readable (also from forked workers).
+        ``expected``: how many documents the index numbered, which must be every one spooled."""
+        if len(self._entries) != expected:
+            raise RuntimeError(f"the spool has {len(self._entries)} documents, the index {expected}")
         self._file.flush()
+
+    def entries(self) -> list[tuple[int, int, int]]:
+        """(number, offset, length) of every document, for ``read``; numbered as the index numbers
+        documents."""
         return [(number, offset, length) for number, (offset, length) in enumerate(self._entries)]
 
     def read(self, entry: tuple[int, int, int]) -> CheckedDocument:

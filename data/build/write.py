@@ -57,6 +57,13 @@ class DatabaseWriter:
 
     def __init__(self, path: Path):
         self.db = sqlite_utils.Database(str(path))
+        try:
+            self._create()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create(self) -> None:
         for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):  # 256 MiB to sort in
             self.db.conn.execute(f"PRAGMA {pragma}")
         tables.create_tables(self.db)
@@ -93,6 +100,12 @@ class DatabaseWriter:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.db.conn.close()
+
+    def __enter__(self) -> DatabaseWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_rows: list[Record]) -> None:
