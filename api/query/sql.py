@@ -24,6 +24,7 @@ from .filters import (
     SortKeyRange,
 )
 
+SCOPE_TERMS = ("s.role = ?", "s.scope_id = ?")  # the rows of one actor scope, in date order
 SCOPE_ROW = (
     "EXISTS (SELECT 1 FROM actor_scopes x WHERE x.role = ? AND x.scope_id = ? "
     "AND x.date_sort = t.date_sort AND x.record_id = t.id)"
@@ -43,7 +44,8 @@ class Where:
 
     @property
     def only_scope(self) -> bool:
-        return self.scope is not None and len(self.terms) == 2
+        """Whether the scope is the whole clause (a count then needs no join)."""
+        return self.scope is not None and len(self.terms) == len(SCOPE_TERMS)
 
 
 def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = False) -> Where | None:
@@ -127,8 +129,11 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 f"AND {depth})"
             )
             params.extend(ids)
-        elif isinstance(c, SortKeyRange):
-            key = "s" if scope else "t"
+    # Bounds on the sort key apply to the rows the page is read from: known only once every
+    # condition has said whether an actor scope is used.
+    key = "s" if scope else "t"
+    for c in conditions:
+        if isinstance(c, SortKeyRange):
             if c.low is not None:
                 terms.append(f"{key}.date_sort >= ?")
                 params.append(c.low)
@@ -136,6 +141,6 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 terms.append(f"{key}.date_sort BETWEEN '0' AND ?")
                 params.append(c.high)
     if scope is not None:
-        terms[:0] = ["s.role = ?", "s.scope_id = ?"]
+        terms[:0] = SCOPE_TERMS
         params[:0] = list(scope)
     return Where(terms, params, scope, full_text)
