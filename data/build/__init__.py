@@ -57,7 +57,7 @@ def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
         build_id = hashlib.sha256((inputs + _code_hash()).encode()).hexdigest()[:16]
         with atomic_output(out_path) as tmp, DatabaseWriter(tmp) as writer:
             context = _RenderContext(index, spool)
-            for rows in ordered_map(_render_document, spool.entries(), context, len(spool)):
+            for rows in ordered_map(_render_document, spool.entries(), context):
                 writer.insert(rows)
             counts = writer.finish(index.actors, actor_rows(index), build_id)
     return BuildReport(out_path, build_id, counts)
@@ -110,7 +110,7 @@ def _check(seeds_dir: Path, spool: Spool | None) -> tuple[CorpusIndex, str]:
     record_errors: list[BuildError] = []
     digest = hashlib.sha256()
     context = _CheckContext(index.actors, DocumentCache(seeds_dir), keep=spool is not None)
-    for result in ordered_map(_check_document, registry.texts, context, len(registry.texts)):
+    for result in ordered_map(_check_document, registry.texts, context):
         digest.update(result.digest.encode())
         load_errors += result.load_errors
         if result.facts is None:

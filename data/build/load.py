@@ -111,7 +111,8 @@ def load_document(txt_path: Path, errors: list[BuildError]) -> tuple[LoadedDocum
     seeds_dir = txt_path.parent
     file = display(seeds_dir, txt_path.stem + ".yaml")
     raw = txt_path.read_bytes()
-    hasher = hashlib.sha256(txt_path.name.encode() + b"\0" + raw + b"\0")
+    text_sha256 = hashlib.sha256(raw).hexdigest()  # recorded on the source, and part of the digest
+    hasher = hashlib.sha256(txt_path.name.encode() + b"\0" + text_sha256.encode() + b"\0")
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -134,7 +135,7 @@ def load_document(txt_path: Path, errors: list[BuildError]) -> tuple[LoadedDocum
         file=file,
         text_name=txt_path.name,
         text=body,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=text_sha256,
         size=len(raw),
         document=loaded["document"],
         statements=loaded["statements"],

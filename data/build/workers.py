@@ -12,7 +12,7 @@ import collections
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -27,11 +27,10 @@ MAX_WORKERS = 4
 _context: Any = None
 
 
-def ordered_map(func: Callable[[Any, Job], Result], jobs: Iterable[Job], context: Any, count: int) -> Iterator[Result]:
-    """``func(context, job)`` for every job, results in job order. ``count`` is how many jobs
-    there are (it decides whether a pool is worth starting)."""
+def ordered_map(func: Callable[[Any, Job], Result], jobs: Sequence[Job], context: Any) -> Iterator[Result]:
+    """``func(context, job)`` for every job, results in job order."""
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or count < PARALLEL_MIN_JOBS:
+    if workers < 2 or len(jobs) < PARALLEL_MIN_JOBS:
         for job in jobs:
             yield func(context, job)
         return
