@@ -5,7 +5,7 @@ from schemas.queries import CasualtyQuery
 from schemas.resources import Casualty
 
 from .framework import Blueprint
-from .query.filters import Actor, ActorLink, DateRange, Equal
+from .query.filters import Actor, ActorLink, DateRange, Equal, Place
 from .views import Operation, Resource, register
 
 blp = Blueprint(
@@ -28,7 +28,8 @@ register(
             Actor("claimed_by", ActorLink("claimed_by_id", scope="claimed_by")),
             Equal("category"),
             Equal("source", "source_id"),
-            DateRange("as_of", "as_of"),
+            Place("location"),
+            DateRange("as_of_start", "as_of_end"),
         ),
         noun="casualty claim",
         item_path="/<slug_id:casualty_id>",
@@ -39,7 +40,8 @@ register(
             doc="""List casualty claims
 
             Filter by the party whose people are counted (`actor`), the claimant (`claimed_by`),
-            `category`, `source` and the date the figure holds for (`since`/`until`). Paged by cursor.
+            `category`, `source`, `location` (as on /events) and the date the figure holds for
+            (`since`/`until`). Paged by cursor.
             """,
         ),
         get_op=Operation(

@@ -14,11 +14,15 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+import click
 from flask import current_app, g
 
 from schemas.names import normalize_name
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# The layout of the tables this API reads; the build writes the same number (data/build/write.py),
+# and a test keeps the two equal.
+SCHEMA_VERSION = "2"
 QUICK_CHECK_MAX_BYTES = 256 * 2**20
 
 
@@ -72,18 +76,18 @@ class Database:
                 if damage != ["ok"]:
                     raise DatabaseCorrupt(f"{self.path}: damaged: {'; '.join(damage)}; rebuild it with `make db`")
             meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                raise DatabaseCorrupt(
+                    f"{self.path}: built for database schema {meta.get('schema_version')}, this API reads schema "
+                    f"{SCHEMA_VERSION}; rebuild it with `make db`"
+                )
             self.build_id = meta["build_id"]
             self.built_at = meta["built_at"]
             self.counts = json.loads(meta["counts"])
             # Absent from databases built before they were recorded: the API then does without.
             self.date_spans = json.loads(meta.get("date_spans", "{}"))
-            self.location_names = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT DISTINCT location_name FROM events WHERE location_name IS NOT NULL ORDER BY 1"
-                )
-            ]
             self._load_actors(conn)
+            self._load_places(conn)
             self.has_actor_scopes = (
                 conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actor_scopes'").fetchone()
                 is not None
@@ -120,6 +124,20 @@ class Database:
             "SELECT actor_id, affiliate_id FROM actor_affiliates ORDER BY actor_id, depth, affiliate_id"
         ):
             self.affiliates[actor_id].append(affiliate_id)
+
+    def _load_places(self, conn) -> None:
+        """The place registry (small): names for ``location=`` and which places lie within which."""
+        self.places: dict[str, dict] = {
+            place_id: {"region": region, "country": country}
+            for place_id, region, country in conn.execute("SELECT id, region, country FROM places ORDER BY id")
+        }
+        self.place_names: list[tuple[str, str]] = list(conn.execute("SELECT name, place_id FROM place_names"))
+        self.place_lookup = {normalize_name(name): place_id for name, place_id in self.place_names}
+        self.places_within: dict[str, list[str]] = {place_id: [] for place_id in self.places}
+        for outer, inner in conn.execute(
+            "SELECT place_id, inner_id FROM place_within ORDER BY place_id, depth, inner_id"
+        ):
+            self.places_within[outer].append(inner)
 
     def cached_count(self, key, sql, params) -> int:
         """Totals never change for a given filter in an immutable database; keep the recent ones."""
@@ -190,7 +208,13 @@ def close_db(e=None) -> None:
 def init_app(app) -> None:
     holder = DatabaseHolder(app.config["DATABASE"])
     # A missing database is served as 503 until it is built; a corrupt one stops the start here,
-    # with the reason, rather than failing request by request.
-    holder.open_if_present()
+    # with the reason, rather than failing request by request. Except under a `flask` command
+    # (a click context): `flask build-db` must be able to replace a stale or damaged file.
+    try:
+        holder.open_if_present()
+    except DatabaseCorrupt as exc:
+        if click.get_current_context(silent=True) is None:
+            raise
+        app.logger.warning("%s", exc)
     app.extensions["anchored_news_db"] = holder
     app.teardown_appcontext(close_db)

@@ -23,7 +23,7 @@ register(
         page_schema=SourceList,
         record_schema=SourceWithText,
         default_sort="-date",
-        filters=(DateRange("published", "published"),),
+        filters=(DateRange("published_start", "published_end"),),
         noun="source",
         item_path="/<source_id:source_id>",
         item_column="text_body",  # the record with its full text

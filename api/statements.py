@@ -24,7 +24,7 @@ register(
         record_schema=Statement,
         default_sort="-date",
         filters=(
-            Actor("actor", ActorLink("speaker_id", scope="speaker")),
+            Actor("actor", ActorLink("actor_id", table="statement_speakers", record="statement_id", scope="speaker")),
             Actor("target", ActorLink("actor_id", table="statement_targets", record="statement_id", scope="target")),
             Equal("stance"),
             Equal("kind"),
@@ -41,7 +41,7 @@ register(
             response="A page of statements.",
             doc="""List statements
 
-            Filter by speaker (`actor`, by id, name or alias such as `Seoul`, with affiliates unless
+            Filter by speaker (`actor`: any of the speakers, by id, name or alias such as `Seoul`, with affiliates unless
             `include_affiliates=false`), `target`, `stance`, `kind`, `event`, `source`, a date range
             (`since`/`until`, overlap) and full text (`q`). Paged by cursor.
             """,
@@ -52,7 +52,8 @@ register(
             response="The statement.",
             doc="""Get a statement
 
-            One statement with its speaker, quote or paraphrase, date, source and the span of the
+            One statement with its speakers (as written, and where), the chain it came through, its
+            quote or paraphrase, its date and how it was determined, its source and the span of the
             source text it was coded from.
             """,
         ),

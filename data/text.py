@@ -124,3 +124,29 @@ def byline(text: str) -> dict | None:
         if match:
             return {"name": match.group("name").strip(), "email": match.group("email")}
     return None
+
+
+def paragraph_around(text: str, pos: int) -> Span:
+    """The line (paragraph) holding the character at ``pos``."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return Span(start, len(text) if end == -1 else end)
+
+
+def nearest(text: str, needle: str, span: Span) -> Span | None:
+    """The occurrence of ``needle`` closest to ``span`` in its paragraph or the one before (where
+    texts name who speaks: "Peskov addressed reporters… He stated that…"), or None."""
+    paragraph = paragraph_around(text, span.start)
+    lo = paragraph_around(text, paragraph.start - 1).start if paragraph.start > 0 else paragraph.start
+    best: Span | None = None
+    pos = text.find(needle, lo, paragraph.end)
+    while pos != -1:
+        hit = Span(pos, pos + len(needle))
+        if best is None or _distance(hit, span) < _distance(best, span):
+            best = hit
+        pos = text.find(needle, pos + 1, paragraph.end)
+    return best
+
+
+def _distance(hit: Span, span: Span) -> int:
+    return span.start - hit.end if hit.end <= span.start else max(0, hit.start - span.end)

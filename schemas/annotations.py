@@ -5,6 +5,8 @@ be verbatim, affiliation cycles, uncovered quotations) need the whole corpus and
 ``data.build``.
 """
 
+import datetime as dt
+
 from marshmallow import (
     RAISE,
     Schema,
@@ -47,27 +49,96 @@ class Text(fields.String):
 
 
 class WhenAnnotation(StrictSchema):
-    text = Text(required=True)
+    """A date as written (``text``), resolved by the build; or, when the text gives none, a window
+    the annotator inferred from other evidence (``not_before``/``not_after`` with the ``reason``)."""
+
+    text = Text(load_default=None)
     relative_to = Text(load_default=None)
     direction = fields.String(load_default="past", validate=one_of(vocab.DATE_DIRECTIONS))
     precision = fields.String(load_default=None, validate=one_of(vocab.DATE_PRECISIONS))
+    not_before = fields.Date(load_default=None)
+    not_after = fields.Date(load_default=None)
+    reason = Text(load_default=None)
+
+    @validates_schema
+    def written_or_inferred(self, data, **kwargs):
+        bounds = data.get("not_before") is not None or data.get("not_after") is not None
+        if data.get("text") is None:
+            if not bounds:
+                raise ValidationError("give the date as written, or an inferred window (not_before/not_after)", "text")
+            if data.get("reason") is None:
+                raise ValidationError("an inferred date needs the reasoning behind it", "reason")
+            if data.get("relative_to") is not None:
+                raise ValidationError("only a date as written can be relative", "relative_to")
+        elif bounds:
+            raise ValidationError("a date as written is resolved by the build; leave out not_before/not_after", "text")
+        if data.get("not_before") and data.get("not_after") and data["not_before"] > data["not_after"]:
+            raise ValidationError("must not be after not_after", "not_before")
+
+
+class WindowAnnotation(StrictSchema):
+    not_before = fields.Date(load_default=None)
+    not_after = fields.Date(load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data["not_before"] is None and data["not_after"] is None:
+            raise ValidationError("give not_before, not_after or both", "not_before")
+        if data["not_before"] and data["not_after"] and data["not_before"] > data["not_after"]:
+            raise ValidationError("must not be after not_after", "not_before")
+
+
+class DayOrWindow(fields.Field):
+    """A day (``2025-04-30``) or a window (``{not_before: 2025-04-28, not_after: 2025-05-04}``),
+    loaded as a (first day, last day) pair."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            window = WindowAnnotation().load(value)
+            return window["not_before"], window["not_after"]
+        if isinstance(value, dt.date):
+            return value, value
+        day = fields.Date()._deserialize(value, attr, data)
+        return day, day
 
 
 class LocationAnnotation(StrictSchema):
-    name = Text(load_default=None)
+    place = Slug(required=True)  # an id of seeds/places.yaml
+    as_written = Text(load_default=None)  # the words of the text that name it, verbatim
+
+
+class PlaceAnnotation(StrictSchema):
+    id = Slug(required=True)
+    name = Text(required=True)
+    aliases = fields.List(Text(), load_default=list)
+    precision = fields.String(required=True, validate=one_of(vocab.PLACE_PRECISIONS))
+    within = Slug(load_default=None, allow_none=True)
     region = fields.String(
         load_default=None,
+        allow_none=True,
         validate=validate.Regexp(r"^[A-Z]{2}-[A-Z0-9]{1,3}$", error="must be an ISO 3166-2 code"),
     )
     country = fields.String(
-        load_default=None,
+        required=True,
         validate=validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code"),
     )
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    wikidata = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^Q[1-9][0-9]*$", error="must be a Wikidata item id like Q884"),
+    )
+    note = Text(load_default=None)
 
     @validates_schema
     def region_in_country(self, data, **kwargs):
-        if data.get("region") and data.get("country") and not data["region"].startswith(data["country"] + "-"):
+        if data.get("region") and not data["region"].startswith(data["country"] + "-"):
             raise ValidationError("region must belong to country", "region")
+
+
+class PlaceRegistryAnnotation(StrictSchema):
+    places = fields.List(fields.Nested(PlaceAnnotation), required=True, validate=non_empty)
 
 
 class ActorAnnotation(StrictSchema):
@@ -98,31 +169,54 @@ class DocumentAnnotation(StrictSchema):
     title = Text(load_default=None, allow_none=True)
     outlet = Slug(load_default=None, allow_none=True)
     outlet_basis = Text(required=True)
-    published = fields.Date(load_default=None, allow_none=True)
-    published_basis = Text(required=True)
+    published = DayOrWindow(load_default=(None, None), allow_none=True)  # a day, a window, or null
+    published_basis = fields.String(required=True, validate=one_of(vocab.PUBLISHED_BASES))
+    published_note = Text(required=True)  # how the date (or window) was determined
     language = fields.String(load_default="en", validate=validate.Regexp(r"^[a-z]{2}$"))
     summary = Text(required=True)
     url = fields.Url(load_default=None, allow_none=True)
 
 
 class ViaAnnotation(StrictSchema):
+    """One link of the chain a statement came through: how it was first delivered, then each relay."""
+
     actor = Slug(load_default=None)
     channel = fields.String(load_default=None, validate=one_of(vocab.CHANNELS))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if data.get("actor") is None and data.get("channel") is None:
+            raise ValidationError("give the actor, the channel or both", "channel")
+
+
+class SpeakerAnnotation(StrictSchema):
+    actor = Slug(required=True)
+    as_written = Text(load_default=None)  # how the text names the speaker, verbatim ("member states")
 
 
 class StatementAnnotation(StrictSchema):
     id = Slug(required=True)
-    speaker = Slug(required=True)
+    speakers = fields.List(fields.Nested(SpeakerAnnotation), required=True, validate=non_empty)
+    attribution = fields.String(load_default="explicit", validate=one_of(vocab.ATTRIBUTIONS))
     quote = Text(load_default=None)
     anchor = Text(load_default=None)
     kind = fields.String(required=True, validate=one_of(vocab.STATEMENT_KINDS))
     stance = fields.String(required=True, validate=one_of(vocab.STANCES))
     summary = Text(required=True)
     targets = fields.List(Slug(), load_default=list)
-    via = fields.Nested(ViaAnnotation, load_default=None)
+    via = fields.List(fields.Nested(ViaAnnotation), load_default=list)
     when = fields.Nested(WhenAnnotation, load_default=None)
     event = Slug(load_default=None)
     note = Text(load_default=None)
+
+    @validates_schema
+    def speakers_as_written(self, data, **kwargs):
+        if data.get("attribution") == "explicit":
+            for i, speaker in enumerate(data["speakers"]):
+                if speaker["as_written"] is None:
+                    raise ValidationError(
+                        {i: {"as_written": ["an explicit speaker is named by the text: give its words"]}}, "speakers"
+                    )
 
     @validates_schema
     def quote_matches_kind(self, data, **kwargs):
@@ -149,6 +243,8 @@ class EventAnnotation(StrictSchema):
     id = Slug(required=True)
     type = fields.String(required=True, validate=one_of(vocab.EVENT_TYPES))
     status = fields.String(required=True, validate=one_of(vocab.EVENT_STATUSES))
+    certainty = fields.String(required=True, validate=one_of(vocab.EVENT_CERTAINTIES))
+    asserted_by = fields.List(Slug(), load_default=list)  # who claims it, when it is not confirmed
     title = Text(required=True)
     description = Text(required=True)
     participants = fields.List(fields.Nested(ParticipantAnnotation), load_default=list)
@@ -159,6 +255,11 @@ class EventAnnotation(StrictSchema):
     related = fields.List(Slug(), load_default=list)
     plover = fields.String(load_default=None, validate=one_of(vocab.PLOVER_CATEGORIES))
     note = Text(load_default=None)
+
+    @validates_schema
+    def asserted_unless_confirmed(self, data, **kwargs):
+        if data["certainty"] != "confirmed" and not data.get("asserted_by"):
+            raise ValidationError(f"a {data['certainty']} event needs who asserts it", "asserted_by")
 
 
 class CasualtyAnnotation(StrictSchema):

@@ -103,6 +103,12 @@ class AffiliatesMixin(Schema):
     )
 
 
+LOCATION_HELP = (
+    "A place by id, name or any alias or spelling as written (`Sudzha`, `Suzhansky district`), "
+    "case-insensitively, with every place within it (`Kursk` includes Sudzhansky District); an ISO "
+    "3166-2 region (`RU-KRS`) or ISO 3166-1 country (`RU`) code; or words of a place name."
+)
+
 SEARCH_HELP = (
     "Full-text search. Words are matched as words (all must occur, any order); a trailing `*` makes a "
     "word a prefix. Other punctuation is ignored, so any text is safe to pass."
@@ -111,7 +117,7 @@ SEARCH_HELP = (
 
 class StatementQuery(DatedQuery, AffiliatesMixin):
     sort = choice(("date", "-date"), "Order by date (`-date`: newest first, the default); ties by id.")
-    actor = Param(ACTOR_HELP + " Matches the speaker.")
+    actor = Param(ACTOR_HELP + " Matches any of the speakers.")
     target = Param("An actor the statement is about or aimed at; same matching as `actor`.")
     stance = choice(vocab.STANCES, "What the speaker does.")
     kind = choice(vocab.STATEMENT_KINDS, "Quoted in full, in part, or reported.")
@@ -124,11 +130,11 @@ class EventQuery(DatedQuery, AffiliatesMixin):
     sort = choice(("date", "-date"), "Order by date (`-date`: newest first, the default); ties by id.")
     type = choice(vocab.EVENT_TYPES, "Event type.")
     status = choice(vocab.EVENT_STATUSES, "Event status.")
+    certainty = choice(vocab.EVENT_CERTAINTIES, "How sure the source is that it happened.")
     actor = Param(ACTOR_HELP + " Matches any participant.")
+    asserted_by = Param("Who claims, hints at or speculates about the event; same matching as `actor`.")
     role = choice(vocab.PARTICIPANT_ROLES, "With `actor`: only where the actor has this role.")
-    location = Param(
-        "An ISO 3166-2 region (`RU-KRS`), an ISO 3166-1 country (`RU`), or words of the place name (`Kursk`)."
-    )
+    location = Param(LOCATION_HELP)
     source = Param("Source id: events that this source reports.")
     q = Param(SEARCH_HELP + " Searches titles and descriptions.")
 
@@ -143,6 +149,7 @@ class CasualtyQuery(DatedQuery, AffiliatesMixin):
     actor = Param("Whose people the figure counts (the party); same matching as on /statements.")
     claimed_by = Param("Who makes the claim; same matching as `actor`.")
     category = choice(vocab.CASUALTY_CATEGORIES, "What the figure counts.")
+    location = Param(LOCATION_HELP)
     source = Param("Source id.")
 
 

@@ -34,7 +34,14 @@ class SourceRef(Schema):
     id = text("Source id: the seed file name without extension.")
     title = nullable(fields.String, "Headline, when the text has one.")
     outlet = nullable(fields.Nested, "The outlet that published the source, if known.", ActorRef)
-    published = nullable(fields.Date, "Publication date, if known (see the source's published_basis).")
+    published_start = nullable(fields.Date, "First day the source can have been published (null when unknown).")
+    published_end = nullable(
+        fields.Date, "Last day the source can have been published: the same day when the date is known exactly."
+    )
+    published_basis = enum(
+        vocab.PUBLISHED_BASES,
+        metadata={"description": "How the publication date was determined: given by the text, or inferred."},
+    )
 
 
 class EventRef(Schema):
@@ -61,24 +68,54 @@ class SpanSchema(Schema):
     end = fields.Integer(required=True, metadata={"description": "Offset one past the last character."})
 
 
+DATE_BASIS_HELP = (
+    "How the date was determined: `stated` (the text gives it), `relative` (resolved from words like "
+    "'on Monday' against the publication date or another date of the text), `inferred` (reasoned "
+    "from other evidence; see the note), `unknown`."
+)
+
+
 def date_fields():
-    """The four date fields of dated records, in the order they are declared where used."""
+    """The five date fields of dated records, in the order they are declared where used."""
     return (
         nullable(fields.Date, "First day the date can be (null when unknown)."),
         nullable(fields.Date, "Last day the date can be (null when unknown)."),
-        enum(vocab.DATE_PRECISIONS, metadata={"description": "How precisely the text dates it."}),
+        enum(
+            vocab.DATE_PRECISIONS,
+            metadata={"description": "How precisely it is dated; `range`: only known to lie between the two days."},
+        ),
         nullable(fields.String, "The date as written in the source, e.g. 'on Monday'."),
+        enum(vocab.DATE_BASES, metadata={"description": DATE_BASIS_HELP}),
     )
 
 
 class Via(Schema):
-    actor = nullable(fields.Nested, "The outlet that carried the statement.", ActorRef)
-    channel = nullable(fields.String, "How it was delivered.", validate=validate.OneOf(vocab.CHANNELS))
+    actor = nullable(fields.Nested, "Who carried it at this step (an outlet or agency), if the text says.", ActorRef)
+    channel = nullable(fields.String, "How it was delivered at this step.", validate=validate.OneOf(vocab.CHANNELS))
+
+
+class Speaker(Schema):
+    actor = fields.Nested(ActorRef, required=True, metadata={"description": "The actor in the registry."})
+    as_written = nullable(fields.String, "How the text names the speaker, verbatim ('member states', 'Some').")
+    span = nullable(
+        fields.Nested, "Where the text names the speaker (the occurrence nearest the statement).", SpanSchema
+    )
 
 
 class Statement(Schema):
     id = text("Statement id.")
-    speaker = fields.Nested(ActorRef, required=True, metadata={"description": "Who made the statement."})
+    speakers = fields.List(
+        fields.Nested(Speaker),
+        required=True,
+        metadata={"description": "Who made the statement: one or more, in the order the text names them."},
+    )
+    attribution = enum(
+        vocab.ATTRIBUTIONS,
+        metadata={
+            "description": "`explicit`: the text names the speakers; `inferred`: the annotator inferred them "
+            "(e.g. 'what was described as'); `outlet`: the outlet's own narration, coded as its statement."
+        },
+    )
     quote = nullable(fields.String, "The words quoted, verbatim from the source; null for a paraphrase.")
     summary = text("What was said, in one sentence.")
     kind = enum(vocab.STATEMENT_KINDS, metadata={"description": "Quoted in full, quoted in part, or reported."})
@@ -86,8 +123,15 @@ class Statement(Schema):
     targets = fields.List(
         fields.Nested(ActorRef), required=True, metadata={"description": "Who the statement is about or aimed at."}
     )
-    date_start, date_end, date_precision, date_text = date_fields()
-    via = nullable(fields.Nested, "The outlet or channel that carried it.", Via)
+    date_start, date_end, date_precision, date_text, date_basis = date_fields()
+    via = fields.List(
+        fields.Nested(Via),
+        required=True,
+        metadata={
+            "description": "How it reached the source, in order: the original channel first, then each relay "
+            "(a written statement, then reported by Yonhap). Empty when the text does not say."
+        },
+    )
     event = nullable(fields.Nested, "The event this statement belongs to.", EventRef)
     source = fields.Nested(SourceRef, required=True, metadata={"description": "The document it was coded from."})
     span = fields.Nested(
@@ -100,9 +144,19 @@ class Statement(Schema):
 
 
 class Location(Schema):
-    name = nullable(fields.String, "Place name as the text gives it.")
+    id = text("Place id in the place registry.")
+    name = text("The place's canonical name.")
+    as_written = nullable(fields.String, "The place as the text names it, verbatim ('Suzhansky district').")
     region = nullable(fields.String, "ISO 3166-2 subdivision code, e.g. RU-KRS.")
-    country = nullable(fields.String, "ISO 3166-1 alpha-2 country code.")
+    country = text("ISO 3166-1 alpha-2 country code.")
+    lat = fields.Float(required=True, metadata={"description": "Latitude, WGS84 degrees."})
+    lon = fields.Float(required=True, metadata={"description": "Longitude, WGS84 degrees."})
+    precision = enum(
+        vocab.PLACE_PRECISIONS,
+        metadata={
+            "description": "What the coordinates stand for: a point, or the centre of a city, district, region or country."
+        },
+    )
 
 
 class Participant(Schema):
@@ -122,11 +176,23 @@ class Event(Schema):
     status = enum(
         vocab.EVENT_STATUSES, metadata={"description": "Whether it happened, is happening, or is planned or expected."}
     )
+    certainty = enum(
+        vocab.EVENT_CERTAINTIES,
+        metadata={
+            "description": "How sure the source is that it happened: `confirmed` (reported as fact), `claimed` "
+            "(one party's claim), `hinted`, `speculative`."
+        },
+    )
+    asserted_by = fields.List(
+        fields.Nested(ActorRef),
+        required=True,
+        metadata={"description": "Who claims, hints at or speculates about it (empty when confirmed)."},
+    )
     title = text("Short title.")
     description = text("What happened, in the annotator's words.")
     participants = fields.List(fields.Nested(Participant), required=True)
-    location = nullable(fields.Nested, "Where it happened.", Location)
-    date_start, date_end, date_precision, date_text = date_fields()
+    location = nullable(fields.Nested, "Where it happened (a media release: where it was released).", Location)
+    date_start, date_end, date_precision, date_text, date_basis = date_fields()
     plover = nullable(
         fields.String,
         "PLOVER event category, for interoperability with other event datasets (null where none applies).",
@@ -146,9 +212,10 @@ class Event(Schema):
 
 
 class AsOf(Schema):
-    date = nullable(fields.Date, "The day the figure holds for (null when unknown).")
+    start = nullable(fields.Date, "First day the figure can hold for (null when unknown).")
+    end = nullable(fields.Date, "Last day the figure can hold for (null when unknown).")
     precision = enum(vocab.DATE_PRECISIONS)
-    text = nullable(fields.String, "The date as written, or null when it is the source's publication date.")
+    text = nullable(fields.String, "The date as written, or null when the text gives none.")
 
 
 class Casualty(Schema):
@@ -161,6 +228,12 @@ class Casualty(Schema):
     qualifier = enum(vocab.CASUALTY_QUALIFIERS, metadata={"description": "How the claim qualifies the figure."})
     claimed_by = nullable(fields.Nested, "Who makes the claim.", ActorRef)
     as_of = fields.Nested(AsOf, required=True)
+    as_of_basis = enum(
+        vocab.DATE_BASES,
+        metadata={
+            "description": DATE_BASIS_HELP + " With no date in the text, a figure holds as of publication (`inferred`)."
+        },
+    )
     location = nullable(fields.Nested, "Where the casualties occurred.", Location)
     part_of = nullable(fields.Nested, "A larger figure this one is part of.", CasualtyRef)
     statement = nullable(fields.Nested, "The statement that makes the claim.", StatementRef)
@@ -203,7 +276,7 @@ class Image(Schema):
 class Source(SourceRef):
     summary = text("What the document reports, in the annotator's words.")
     outlet_basis = text("How the outlet was determined.")
-    published_basis = text("How the publication date was determined.")
+    published_note = text("How the publication date (or window) was determined, spelled out.")
     byline = nullable(fields.Nested, "The byline, when the text has one.", Byline)
     language = text("ISO 639-1 language code.")
     url = nullable(fields.String, "Where the document was published, if known.")

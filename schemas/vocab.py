@@ -104,5 +104,21 @@ PARTICIPANT_ROLES = ("initiator", "target", "participant")
 CASUALTY_CATEGORIES = ("killed", "wounded", "total_casualties", "captured", "missing")
 CASUALTY_QUALIFIERS = ("exact", "approximately", "estimated", "at_least", "at_most")
 
-DATE_PRECISIONS = ("day", "month", "year", "unknown")
+# "range": known only to lie between a first and a last possible day (an inferred window).
+DATE_PRECISIONS = ("day", "month", "year", "range", "unknown")
 DATE_DIRECTIONS = ("past", "future")
+
+# How a date was determined (date_basis, as_of_basis, published_basis).
+DATE_BASES = ("stated", "relative", "inferred", "unknown")
+# A source's publication date is never relative to anything.
+PUBLISHED_BASES = ("stated", "inferred", "unknown")
+
+# How sure the source is that an event happened (or will), and who says so when it is not sure.
+EVENT_CERTAINTIES = ("confirmed", "claimed", "hinted", "speculative")
+
+# Who the words of a statement are attributed to: a speaker the text names ("explicit"), one the
+# annotator inferred ("inferred": "what was described as"), or the outlet's own narration ("outlet").
+ATTRIBUTIONS = ("explicit", "inferred", "outlet")
+
+# How precisely a place's coordinates locate it.
+PLACE_PRECISIONS = ("point", "city", "district", "region", "country")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from ..db import Database
-from .resolve import Resolution, resolve_actor
+from .resolve import Resolution, resolve_actor, resolve_place
 
 Args = Mapping[str, Any]
 
@@ -176,6 +176,18 @@ class DateRange:
         if since is None and until is None:
             return None
         return DateOverlap(since, until, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Place:
+    """``param`` names a place (or a region or country code): records located there or within it."""
+
+    param: str
+    column: str = "place_id"
+
+    def __call__(self, db: Database, args: Args) -> Condition | None:
+        value = args.get(self.param)
+        return None if value is None else OneOf(self.column, resolve_place(db, value))
 
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)

@@ -8,6 +8,7 @@ suggested when nothing matches.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +60,27 @@ def resolve_actor(
         return Resolution(parameter, value, None, include_affiliates and expand, (), message)
     ids = db.affiliates[actor_id] if include_affiliates and expand else [actor_id]
     return Resolution(parameter, value, actor_id, include_affiliates, tuple(ids), None)
+
+
+_REGION = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def resolve_place(db: Database, value: str) -> tuple[str, ...]:
+    """``location``: the places a value names, each with every place within it.
+
+    An ISO 3166-2 region (``RU-KRS``) or ISO 3166-1 country (``RU``) code names every place in it;
+    otherwise a place's id, name or any alias or spelling as written (``Sudzha``, ``Suzhansky
+    district``), case-insensitively; failing that, words of any of those names (``kursk``), as
+    SQLite's LIKE '%words%' would match them (case-insensitive for ASCII only)."""
+    if _REGION.match(value):
+        return tuple(p for p, place in db.places.items() if place["region"] == value.upper())
+    if _COUNTRY.match(value):
+        return tuple(p for p, place in db.places.items() if place["country"] == value.upper())
+    exact = db.place_lookup.get(normalize_name(value))
+    if exact is not None:
+        return tuple(db.places_within[exact])
+    needle = value.translate(_ASCII_LOWER)
+    named = {place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}
+    return tuple(sorted({inner for place_id in named for inner in db.places_within[place_id]}))

@@ -20,10 +20,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import DocumentChecker, DocumentFacts, Record, check_actors
+from .check import DocumentChecker, DocumentFacts, Record
 from .errors import BuildError, BuildFailed, in_record_order
 from .index import CorpusIndex
 from .load import DocumentCache, load_document, read_registry
+from .registry import check_actors, check_places
 from .render import Rows, actor_rows, document_rows
 from .spool import Spool
 from .workers import ordered_map
@@ -59,7 +60,7 @@ def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
             context = _RenderContext(index, spool)
             for rows in ordered_map(_render_document, spool.entries(), context):
                 writer.insert(rows)
-            counts = writer.finish(index.actors, actor_rows(index), build_id)
+            counts = writer.finish(index.actors, actor_rows(index), index.places, build_id)
     return BuildReport(out_path, build_id, counts)
 
 
@@ -69,6 +70,7 @@ def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
 @dataclass
 class _CheckContext:
     actors: dict[str, Record]
+    places: dict[str, Record]
     others: DocumentCache
     keep: bool  # whether checked documents are wanted for rendering
 
@@ -90,7 +92,7 @@ def _check_document(context: _CheckContext, txt_path: Path) -> _Checked:
     context.others.remember(txt_path.stem, document)  # the next documents may report its events too
     if document is None:
         return _Checked(digest, load_errors, None, [], None)
-    checker = DocumentChecker(document, context.actors, context.others)
+    checker = DocumentChecker(document, context.actors, context.places, context.others)
     checked, facts = checker.check()
     packed = Spool.pack(checked) if context.keep and not checker.errors else None
     return _Checked(digest, load_errors, facts, checker.errors, packed)
@@ -105,11 +107,12 @@ def _check(seeds_dir: Path, spool: Spool | None) -> tuple[CorpusIndex, str]:
     the real error)."""
     registry_errors: list[BuildError] = []
     registry = read_registry(seeds_dir, registry_errors)
-    index = CorpusIndex(check_actors(registry.actors, registry.file, registry_errors))
+    actors = check_actors(registry.actors, registry.file, registry_errors)
+    index = CorpusIndex(actors, check_places(registry.places, registry.places_file, registry_errors))
     load_errors: list[BuildError] = []
     record_errors: list[BuildError] = []
     digest = hashlib.sha256()
-    context = _CheckContext(index.actors, DocumentCache(seeds_dir), keep=spool is not None)
+    context = _CheckContext(index.actors, index.places, DocumentCache(seeds_dir), keep=spool is not None)
     for result in ordered_map(_check_document, registry.texts, context):
         digest.update(result.digest.encode())
         load_errors += result.load_errors

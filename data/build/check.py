@@ -1,6 +1,5 @@
 """Stage 2: the rules that need more than one record's shape.
 
-``check_actors`` checks the registry (unique names and aliases, known affiliations, no cycles).
 ``DocumentChecker.check`` checks one document against the registry and its own text (quotes verbatim,
 anchors found once, every quotation covered, dates resolvable, figures in their anchor) and computes
 the mechanics every record carries: spans, excerpts, resolved dates. It returns the checked
@@ -11,11 +10,8 @@ gathers. References between documents are checked there, once every document has
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from schemas.names import normalize_name
 
 from .. import dates, text
 from ..dates import DateRange
@@ -54,14 +50,14 @@ class DocumentFacts:
     source_id: str
     title: str | None
     outlet: str | None
-    published: dt.date | None
+    published: DateRange
     statement_ids: list[tuple[str, str]] = field(default_factory=list)  # (id, path of its id field)
     event_ids: list[tuple[str, str]] = field(default_factory=list)
     casualty_ids: list[tuple[str, str]] = field(default_factory=list)
     event_refs: list[Record] = field(default_factory=list)  # id, type, title
     casualty_refs: list[Record] = field(default_factory=list)  # id, category, value
     statement_summaries: dict[str, str] = field(default_factory=dict)  # of statements its casualties cite
-    speakers: list[str] = field(default_factory=list)  # one per statement
+    speakers: list[str] = field(default_factory=list)  # one per (statement, distinct speaker)
     participants: list[str] = field(default_factory=list)  # one per (event, distinct participant)
     also_reports: list[str] = field(default_factory=list)  # other sources, one per event they also report
     references: list[Reference] = field(default_factory=list)
@@ -74,80 +70,25 @@ class CheckedDocument:
     source: LoadedDocument
     byline: dict[str, Any] | None
     images: list[dict[str, Any]]
-    statements: list[Record]  # + source_id, span, excerpt, when
+    published: DateRange
+    statements: list[Record]  # + source_id, span, excerpt, when; each speaker + span
     events: list[Record]  # + source_id, supports, when
     casualties: list[Record]  # + source_id, span, excerpt, as_of_range
-
-
-def check_actors(actors_list: list[Record], file: str, errors: list[BuildError]) -> dict[str, Record]:
-    """The registry's actors by id; names, aliases and ids must each name one actor only, and
-    affiliation must form a tree of known actors."""
-    actors: dict[str, Record] = {}
-    owner_of: dict[str, str] = {}  # normalized name/alias/id -> actor id
-    for i, actor in enumerate(actors_list):
-        if actor["id"] in actors:
-            errors.append(BuildError(file, f"actors[{i}].id", f"duplicate id {actor['id']!r}"))
-            continue
-        actor["_index"] = i
-        actors[actor["id"]] = actor
-    for actor in actors.values():
-        i = actor["_index"]
-        keys = [("id", actor["id"]), ("name", actor["name"])]
-        keys += [(f"aliases[{j}]", alias) for j, alias in enumerate(actor["aliases"])]
-        own = set()
-        for where, value in keys:
-            key = normalize_name(value)
-            if where == "id":
-                key = normalize_name(value.replace("-", " "))
-                if owner_of.get(key, actor["id"]) != actor["id"]:
-                    errors.append(
-                        BuildError(file, f"actors[{i}].id", f"{value!r} already names actor {owner_of[key]!r}")
-                    )
-                owner_of[key] = actor["id"]
-                owner_of[normalize_name(value)] = actor["id"]
-                continue  # an id may spell the same as the name ("russia", "Russia")
-            if key in own:
-                errors.append(BuildError(file, f"actors[{i}].{where}", f"{value!r} repeats another name of this actor"))
-                continue
-            own.add(key)
-            other = owner_of.get(key)
-            if other is not None and other != actor["id"]:
-                errors.append(BuildError(file, f"actors[{i}].{where}", f"{value!r} already names actor {other!r}"))
-                continue
-            owner_of[key] = actor["id"]
-        parent = actor["affiliation"]
-        if parent is not None and parent not in actors:
-            errors.append(BuildError(file, f"actors[{i}].affiliation", f"unknown actor id {parent!r}"))
-    _check_affiliation_tree(actors, file, errors)
-    return actors
-
-
-def _check_affiliation_tree(actors: dict[str, Record], file: str, errors: list[BuildError]) -> None:
-    """Walk up from each actor and look for a repeat."""
-    reported = set()
-    for actor in actors.values():
-        seen: list[str] = []
-        node = actor["id"]
-        while node is not None and node in actors:
-            if node in seen:
-                cycle = seen[seen.index(node) :] + [node]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    path = f"actors[{actors[node]['_index']}].affiliation"
-                    errors.append(BuildError(file, path, "affiliation cycle: " + " -> ".join(cycle)))
-                break
-            seen.append(node)
-            node = actors[node]["affiliation"]
 
 
 class DocumentChecker:
     """Checks one document; every error names the document, the record and the field."""
 
-    def __init__(self, source: LoadedDocument, actors: dict[str, Record], others: DocumentCache):
+    def __init__(
+        self, source: LoadedDocument, actors: dict[str, Record], places: dict[str, Record], others: DocumentCache
+    ):
         self.source = source
         self.actors = actors
+        self.places = places
         self.others = others
         self.errors: list[BuildError] = []
+        self.published = self._published()
+        self.captions = [img["span"] for img in text.images(source.text)]
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(BuildError(self.source.file, path, message))
@@ -155,6 +96,31 @@ class DocumentChecker:
     def actor(self, path: str, actor_id: str | None) -> None:
         if actor_id is not None and actor_id not in self.actors:
             self.error(path, f"unknown actor id {actor_id!r}")
+
+    def location(self, path: str, location: Record | None) -> None:
+        """A place of the registry, and the words that name it as they are in the text."""
+        if location is None:
+            return
+        if location["place"] not in self.places:
+            self.error(f"{path}.place", f"unknown place id {location['place']!r}")
+        if location["as_written"] is not None and location["as_written"] not in self.source.text:
+            self.error(f"{path}.as_written", f"not found verbatim in {self.source.text_name}")
+
+    def _published(self) -> DateRange:
+        """The publication date: a day, a window, or unknown, with how it was determined."""
+        doc = self.source.document
+        start, end = doc["published"] or (None, None)
+        basis = doc["published_basis"]
+        if (start is None and end is None) != (basis == "unknown"):
+            self.error("document.published_basis", "is unknown exactly when published is null")
+        if start is None and end is None:
+            return DateRange.unknown(None)
+        return DateRange.window(start, end, None, basis)
+
+    def not_in_caption(self, path: str, span: text.Span | None) -> None:
+        """A caption is not a report: nothing is coded from one."""
+        if span is not None and any(span.within(caption) for caption in self.captions):
+            self.error(path, "is inside an image caption; captions are not coded")
 
     def locate(
         self, path: str, needle: str, within: text.Span | None = None, source: LoadedDocument | None = None
@@ -168,31 +134,36 @@ class DocumentChecker:
             return None
 
     def when(self, path: str, when: Record | None) -> DateRange:
-        """A ``when`` annotation resolved against the publication date (or its relative_to)."""
+        """A ``when`` annotation resolved against the publication date (or its relative_to), or the
+        window the annotator inferred."""
         if when is None:
             return DateRange.unknown(None)
+        if when["text"] is None:
+            return DateRange.window(when["not_before"], when["not_after"], None, "inferred")
         body = self.source.text
         # Dates as written repeat ("Monday"); they need only occur, not be unique.
         if when["text"] not in body:
             self.error(f"{path}.text", f"not found verbatim in {self.source.text_name}")
             return DateRange.unknown(when["text"])
-        anchor = self.source.document["published"]
+        anchor = self.published
         if when["relative_to"] is not None:
             if when["relative_to"] not in body:
                 self.error(f"{path}.relative_to", f"not found verbatim in {self.source.text_name}")
                 return DateRange.unknown(when["text"])
             try:
-                anchor = dates.resolve(when["relative_to"], anchor).start
+                anchor = dates.resolve_within(when["relative_to"], anchor)
             except dates.DateError as exc:
                 self.error(f"{path}.relative_to", str(exc))
                 return DateRange.unknown(when["text"])
         try:
-            resolved = dates.resolve(when["text"], anchor, when["direction"], when["precision"])
+            resolved = dates.resolve_within(when["text"], anchor, when["direction"], when["precision"])
         except dates.DateError as exc:
             self.error(f"{path}.text", str(exc))
             return DateRange.unknown(when["text"])
         if when["precision"] not in (None, resolved.precision):
             self.error(f"{path}.precision", f"the text gives {resolved.precision} precision, not {when['precision']}")
+        if when["relative_to"] is not None and resolved.basis == "stated":
+            self.error(f"{path}.relative_to", f"{when['text']!r} is a whole date; it is not relative to anything")
         return resolved
 
     def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> str:
@@ -207,7 +178,7 @@ class DocumentChecker:
 
     def check(self) -> tuple[CheckedDocument, DocumentFacts]:
         source, doc = self.source, self.source.document
-        facts = DocumentFacts(source.file, source.id, doc["title"], doc["outlet"], doc["published"])
+        facts = DocumentFacts(source.file, source.id, doc["title"], doc["outlet"], self.published)
         self.actor("document.outlet", doc["outlet"])
         statements = self._statements(facts)
         events = self._events(facts)
@@ -215,7 +186,7 @@ class DocumentChecker:
         cited = {c["statement"] for c in casualties if c["statement"] is not None}
         facts.statement_summaries = {s["id"]: s["summary"] for s in statements if s["id"] in cited}
         checked = CheckedDocument(
-            source, text.byline(source.text), text.images(source.text), statements, events, casualties
+            source, text.byline(source.text), text.images(source.text), self.published, statements, events, casualties
         )
         return checked, facts
 
@@ -224,24 +195,46 @@ class DocumentChecker:
         for i, st in enumerate(self.source.statements):
             p = f"statements[{i}]"
             facts.statement_ids.append((st["id"], f"{p}.id"))
-            self.actor(f"{p}.speaker", st["speaker"])
             for j, target in enumerate(st["targets"]):
                 self.actor(f"{p}.targets[{j}]", target)
-            if st["via"]:
-                self.actor(f"{p}.via.actor", st["via"]["actor"])
+            for j, link in enumerate(st["via"]):
+                self.actor(f"{p}.via[{j}].actor", link["actor"])
             anchor = self.locate(f"{p}.anchor", st["anchor"]) if st["anchor"] else None
             span = anchor
             if st["quote"] is not None:
                 span = self.locate(f"{p}.quote", st["quote"], within=anchor)
                 if span is not None:
                     quoted.append((span, i))
+            self.not_in_caption(f"{p}.{'quote' if st['quote'] else 'anchor'}", span)
+            speakers = self._speakers(p, st, span)
             when = self.when(f"{p}.when", st["when"])
-            records.append(dict(st, source_id=self.source.id, span=span, excerpt=self.excerpt(span), when=when))
-            facts.speakers.append(st["speaker"])
+            records.append(
+                dict(st, speakers=speakers, source_id=self.source.id, span=span, excerpt=self.excerpt(span), when=when)
+            )
+            facts.speakers += list({s["actor"]: None for s in st["speakers"]})
             if st["event"] is not None:
                 facts.references.append(Reference(self.source.file, f"{p}.event", "event", st["event"], st["id"]))
         self._check_quotations(quoted)
         return records
+
+    def _speakers(self, p: str, st: Record, span: text.Span | None) -> list[Record]:
+        """Each speaker with where the text names it: nearest the statement, in its paragraph or
+        the one before. The outlet's own voice is the outlet's, and names no one."""
+        speakers = []
+        for j, speaker in enumerate(st["speakers"]):
+            path = f"{p}.speakers[{j}]"
+            self.actor(f"{path}.actor", speaker["actor"])
+            named = None
+            if speaker["as_written"] is not None and span is not None:
+                named = text.nearest(self.source.text, speaker["as_written"], span)
+                if named is None:
+                    self.error(f"{path}.as_written", "not found in the statement's paragraph or the one before")
+            speakers.append({**speaker, "span": named})
+        if st["attribution"] == "outlet":
+            outlet = self.source.document["outlet"]
+            if outlet is None or [s["actor"] for s in st["speakers"]] != [outlet]:
+                self.error(f"{p}.attribution", "the outlet's own voice has the document's outlet as its one speaker")
+        return speakers
 
     def _check_quotations(self, quoted: list[tuple[text.Span, int]]) -> None:
         """Every quotation in the text belongs to exactly one statement, and quotes are whole."""
@@ -270,7 +263,13 @@ class DocumentChecker:
             facts.event_ids.append((ev["id"], f"{p}.id"))
             for j, part in enumerate(ev["participants"]):
                 self.actor(f"{p}.participants[{j}].actor", part["actor"])
+            for j, claimant in enumerate(ev["asserted_by"]):
+                self.actor(f"{p}.asserted_by[{j}]", claimant)
+            if ev["certainty"] == "confirmed" and ev["asserted_by"]:
+                self.error(f"{p}.asserted_by", "a confirmed event is reported as fact: leave asserted_by out")
+            self.location(f"{p}.location", ev["location"])
             own = self.locate(f"{p}.anchor", ev["anchor"])
+            self.not_in_caption(f"{p}.anchor", own)
             supports = [Support(self.source.id, own, self.excerpt(own))] if own else []
             for j, extra in enumerate(ev["also_reported_in"]):
                 support = self._support(f"{p}.also_reported_in[{j}]", extra)
@@ -300,18 +299,21 @@ class DocumentChecker:
         return Support(other.id, span, self.excerpt(span, other)) if span else None
 
     def _casualties(self, facts: DocumentFacts) -> list[Record]:
-        records, published = [], self.source.document["published"]
+        records, published = [], self.published
         for i, cas in enumerate(self.source.casualties):
             p = f"casualties[{i}]"
             facts.casualty_ids.append((cas["id"], f"{p}.id"))
             self.actor(f"{p}.party", cas["party"])
             self.actor(f"{p}.claimed_by", cas["claimed_by"])
+            self.location(f"{p}.location", cas["location"])
             span = self.locate(f"{p}.anchor", cas["anchor"])
+            self.not_in_caption(f"{p}.anchor", span)
             if span is not None and not _figure_in(cas["value"], cas["anchor"]):
                 self.error(f"{p}.value", f"{cas['value']} does not appear in its anchor")
             as_of = self.when(f"{p}.as_of", cas["as_of"])
-            if cas["as_of"] is None and published is not None:
-                as_of = DateRange(published, published, "day", None)  # as of the day it was published
+            if cas["as_of"] is None and published.basis != "unknown":
+                # The text gives no date: the figure is taken to hold as of publication (inferred).
+                as_of = DateRange.window(published.start, published.end, None, "inferred")
             records.append(
                 dict(cas, source_id=self.source.id, span=span, excerpt=self.excerpt(span), as_of_range=as_of)
             )

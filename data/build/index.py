@@ -21,8 +21,9 @@ _REFERENCE_ORDER = {"event": 0, "related": 1, "statement": 2, "part_of": 2}
 
 
 class CorpusIndex:
-    def __init__(self, actors: dict[str, Record]):
+    def __init__(self, actors: dict[str, Record], places: dict[str, Record]):
         self.actors = actors
+        self.places = places
         self.sources: dict[str, Record] = {}  # id -> {title, outlet, published}
         self.documents: list[str] = []  # annotation file of each document, in corpus order
         self.statement_document: dict[str, int] = {}  # id -> number of the document that has it first
@@ -112,11 +113,24 @@ class CorpusIndex:
 
     def source_ref(self, source_id: str) -> Record:
         source = self.sources[source_id]
+        published = source["published"]
         return {
             "id": source_id,
             "title": source["title"],
             "outlet": self.actor_ref(source["outlet"]),
-            "published": source["published"],
+            "published_start": published.start,
+            "published_end": published.end,
+            "published_basis": published.basis,
+        }
+
+    def location(self, location: Record | None) -> Record | None:
+        """An annotated location: the registry's place, with the words the text names it by."""
+        if location is None:
+            return None
+        place = self.places[location["place"]]
+        return {
+            **{k: place[k] for k in ("id", "name", "region", "country", "lat", "lon", "precision")},
+            "as_written": location["as_written"],
         }
 
     def event_ref(self, event_id: str | None) -> Record | None:

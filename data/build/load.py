@@ -8,6 +8,7 @@ files; that is ``check``'s job.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import hashlib
 import io
@@ -30,12 +31,14 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class Registry:
-    """seeds/actors.yaml, validated in shape, and the texts beside it."""
+    """seeds/actors.yaml and seeds/places.yaml, validated in shape, and the texts beside them."""
 
-    file: str  # as shown in errors
+    file: str  # the actor registry, as shown in errors
     actors: list[dict[str, Any]]  # in file order; check_actors decides which are usable
-    digest: str  # sha256 of the file, for the build id
+    digest: str  # sha256 of both registries, for the build id
     texts: list[Path]  # every NNN_<hash>.txt, sorted
+    places_file: str = ""
+    places: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # in file order
 
 
 @dataclass
@@ -87,23 +90,29 @@ def validate(cls: type[Schema], data: Any, file: str, errors: list[BuildError]) 
         return None
 
 
+REGISTRIES = ("actors", "places")
+
+
 def read_registry(seeds_dir: Path, errors: list[BuildError]) -> Registry:
-    """The actor registry and the list of texts. A missing registry stops the build at once;
-    annotations without a text, and a folder without texts, are errors."""
-    actors_path = seeds_dir / "actors.yaml"
-    file = display(seeds_dir, "actors.yaml")
-    if not actors_path.exists():
-        raise BuildFailed([BuildError(file, "", "missing: the actor registry is required")])
-    data, raw = read_yaml(actors_path, file, errors)
+    """The actor and place registries and the list of texts. A missing registry stops the build
+    at once; annotations without a text, and a folder without texts, are errors."""
+    file, places_file = display(seeds_dir, "actors.yaml"), display(seeds_dir, "places.yaml")
+    for name, shown in (("actors", file), ("places", places_file)):
+        if not (seeds_dir / f"{name}.yaml").exists():
+            raise BuildFailed([BuildError(shown, "", f"missing: the {name[:-1]} registry is required")])
+    data, raw = read_yaml(seeds_dir / "actors.yaml", file, errors)
     loaded = validate(ann.ActorRegistryAnnotation, data, file, errors)
+    places_data, places_raw = read_yaml(seeds_dir / "places.yaml", places_file, errors)
+    places = validate(ann.PlaceRegistryAnnotation, places_data, places_file, errors)
     texts = sorted(seeds_dir.glob("*.txt"))
-    annotations = {p.stem for p in seeds_dir.glob("*.yaml")} - {"actors"}
+    annotations = {p.stem for p in seeds_dir.glob("*.yaml")} - set(REGISTRIES)
     for stray in sorted(annotations - {p.stem for p in texts}):
         errors.append(BuildError(display(seeds_dir, f"{stray}.yaml"), "", f"has no text: {stray}.txt is missing"))
     if not texts:
         errors.append(BuildError(seeds_dir.name, "", "no source texts (*.txt) found"))
-    digest = hashlib.sha256(raw).hexdigest()
-    return Registry(file, loaded["actors"] if loaded else [], digest, texts)
+    digest = hashlib.sha256(raw + b"\0" + places_raw).hexdigest()
+    actors = loaded["actors"] if loaded else []
+    return Registry(file, actors, digest, texts, places_file, places["places"] if places else [])
 
 
 def load_document(txt_path: Path, errors: list[BuildError]) -> tuple[LoadedDocument | None, str]:

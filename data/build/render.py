@@ -29,7 +29,13 @@ def dump(cls: type, obj: Record) -> str:
 
 
 def dated(when: DateRange) -> Record:
-    return {"date_start": when.start, "date_end": when.end, "date_precision": when.precision, "date_text": when.text}
+    return {
+        "date_start": when.start,
+        "date_end": when.end,
+        "date_precision": when.precision,
+        "date_text": when.text,
+        "date_basis": when.basis,
+    }
 
 
 class Renderer:
@@ -39,17 +45,21 @@ class Renderer:
         self.index = index
 
     def statement(self, st: Record) -> Record:
-        ix, via = self.index, st["via"]
+        ix = self.index
         return {
             **dated(st["when"]),
             "id": st["id"],
-            "speaker": ix.actor_ref(st["speaker"]),
+            "speakers": [
+                {"actor": ix.actor_ref(s["actor"]), "as_written": s["as_written"], "span": s["span"]}
+                for s in st["speakers"]
+            ],
+            "attribution": st["attribution"],
             "quote": st["quote"],
             "summary": st["summary"],
             "kind": st["kind"],
             "stance": st["stance"],
             "targets": [ix.actor_ref(t) for t in st["targets"]],
-            "via": {"actor": ix.actor_ref(via["actor"]), "channel": via["channel"]} if via else None,
+            "via": [{"actor": ix.actor_ref(link["actor"]), "channel": link["channel"]} for link in st["via"]],
             "event": ix.event_ref(st["event"]),
             "source": ix.source_ref(st["source_id"]),
             "span": st["span"],
@@ -64,10 +74,12 @@ class Renderer:
             "id": ev["id"],
             "type": ev["type"],
             "status": ev["status"],
+            "certainty": ev["certainty"],
+            "asserted_by": [ix.actor_ref(a) for a in ev["asserted_by"]],
             "title": ev["title"],
             "description": ev["description"],
             "participants": [{"actor": ix.actor_ref(p["actor"]), "role": p["role"]} for p in ev["participants"]],
-            "location": ev["location"],
+            "location": ix.location(ev["location"]),
             "plover": plover(ev),
             "sources": [
                 {"source": ix.source_ref(s.source_id), "span": s.span, "excerpt": s.excerpt} for s in ev["supports"]
@@ -87,8 +99,9 @@ class Renderer:
             "high": cas["high"],
             "qualifier": cas["qualifier"],
             "claimed_by": ix.actor_ref(cas["claimed_by"]),
-            "as_of": {"date": as_of.start, "precision": as_of.precision, "text": as_of.text},
-            "location": cas["location"],
+            "as_of": {"start": as_of.start, "end": as_of.end, "precision": as_of.precision, "text": as_of.text},
+            "as_of_basis": as_of.basis,
+            "location": ix.location(cas["location"]),
             "part_of": ix.casualty_ref(cas["part_of"]),
             "statement": ix.statement_ref(cas["statement"]),
             "source": ix.source_ref(cas["source_id"]),
@@ -103,7 +116,7 @@ class Renderer:
             **self.index.source_ref(source.id),
             "summary": doc["summary"],
             "outlet_basis": doc["outlet_basis"],
-            "published_basis": doc["published_basis"],
+            "published_note": doc["published_note"],
             "byline": checked.byline,
             "language": doc["language"],
             "url": doc["url"],

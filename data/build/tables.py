@@ -17,17 +17,26 @@ Row = tuple[Any, ...]
 
 # Columns of the record tables, in order (rows below fill them positionally).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "sources": ("id", "position", "published", "date_sort", "outlet_id", "sha256", "body", "text_body"),
+    "sources": (
+        "id",
+        "position",
+        "published_start",
+        "published_end",
+        "date_sort",
+        "outlet_id",
+        "sha256",
+        "body",
+        "text_body",
+    ),
     "events": (
         "id",
         "type",
         "status",
+        "certainty",
         "title",
         "description",
         "plover",
-        "location_name",
-        "location_region",
-        "location_country",
+        "place_id",
         "date_start",
         "date_end",
         "date_sort",
@@ -35,11 +44,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "body",
     ),
     "event_participants": ("event_id", "actor_id", "role"),
+    "event_claimants": ("event_id", "actor_id"),
     "event_sources": ("event_id", "source_id", "span_start", "span_end"),
     "event_relations": ("event_id", "related_id"),
     "statements": (
         "id",
-        "speaker_id",
         "stance",
         "kind",
         "event_id",
@@ -53,6 +62,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "span_end",
         "body",
     ),
+    "statement_speakers": ("statement_id", "actor_id", "position"),
     "statement_targets": ("statement_id", "actor_id"),
     "casualties": (
         "id",
@@ -63,8 +73,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "value",
         "low",
         "high",
-        "as_of",
+        "as_of_start",
+        "as_of_end",
         "date_sort",
+        "place_id",
         "part_of_id",
         "statement_id",
         "source_id",
@@ -89,13 +101,23 @@ def date_sort(day: dt.date | None) -> str:
 
 
 def source_row(checked: CheckedDocument, position: int, body: str, text_body: str) -> Row:
-    source, doc = checked.source, checked.source.document
-    published = doc["published"]
-    return (source.id, position, iso(published), date_sort(published), doc["outlet"], source.sha256, body, text_body)
+    source, doc, published = checked.source, checked.source.document, checked.published
+    return (
+        source.id,
+        position,
+        iso(published.start),
+        iso(published.end),
+        date_sort(published.start),
+        doc["outlet"],
+        source.sha256,
+        body,
+        text_body,
+    )
 
 
 def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, list[Row]]]:
-    loc, when = ev["location"] or {}, ev["when"]
+    when = ev["when"]
+    place = ev["location"]["place"] if ev["location"] else None
     return [
         (
             "events",
@@ -104,12 +126,11 @@ def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, lis
                     ev["id"],
                     ev["type"],
                     ev["status"],
+                    ev["certainty"],
                     ev["title"],
                     ev["description"],
                     plover,
-                    loc.get("name"),
-                    loc.get("region"),
-                    loc.get("country"),
+                    place,
                     iso(when.start),
                     iso(when.end),
                     date_sort(when.start),
@@ -119,6 +140,7 @@ def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, lis
             ],
         ),
         ("event_participants", [(ev["id"], p["actor"], p["role"]) for p in ev["participants"]]),
+        ("event_claimants", [(ev["id"], a) for a in dict.fromkeys(ev["asserted_by"])]),
         ("event_sources", [(ev["id"], s.source_id, s.span.start, s.span.end) for s in ev["supports"]]),
         ("event_relations", [(ev["id"], related) for related in ev["related"]]),
     ]
@@ -132,7 +154,6 @@ def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
             [
                 (
                     st["id"],
-                    st["speaker"],
                     st["stance"],
                     st["kind"],
                     st["event"],
@@ -148,12 +169,16 @@ def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
                 )
             ],
         ),
+        (
+            "statement_speakers",
+            [(st["id"], a, i) for i, a in enumerate(dict.fromkeys(s["actor"] for s in st["speakers"]))],
+        ),
         ("statement_targets", [(st["id"], t) for t in dict.fromkeys(st["targets"])]),
     ]
 
 
 def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
-    as_of = c["as_of_range"].start
+    as_of = c["as_of_range"]
     return [
         (
             "casualties",
@@ -167,8 +192,10 @@ def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
                     c["value"],
                     c["low"],
                     c["high"],
-                    iso(as_of),
-                    date_sort(as_of),
+                    iso(as_of.start),
+                    iso(as_of.end),
+                    date_sort(as_of.start),
+                    c["location"]["place"] if c["location"] else None,
                     c["part_of"],
                     c["statement"],
                     c["source_id"],
@@ -182,6 +209,33 @@ def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
+    db.table("places").create(
+        {
+            "id": str,
+            "name": str,
+            "precision": str,
+            "region": str,
+            "country": str,
+            "lat": float,
+            "lon": float,
+            "within_id": str,
+            "wikidata": str,
+        },
+        pk="id",
+        not_null={"name", "precision", "country", "lat", "lon"},
+        foreign_keys=[("within_id", "places", "id")],
+    )
+    db.table("place_names").create(
+        {"name_norm": str, "name": str, "place_id": str},
+        pk="name_norm",
+        not_null={"name", "place_id"},
+        foreign_keys=[("place_id", "places", "id")],
+    )
+    db.table("place_within").create(
+        {"place_id": str, "inner_id": str, "depth": int},
+        pk=("place_id", "inner_id"),
+        foreign_keys=[("place_id", "places", "id"), ("inner_id", "places", "id")],
+    )
     db.table("actors").create(
         {
             "id": str,
@@ -218,7 +272,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
         {
             "id": str,
             "position": int,
-            "published": str,
+            "published_start": str,
+            "published_end": str,
             "date_sort": str,
             "outlet_id": str,
             "sha256": str,
@@ -234,12 +289,11 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "id": str,
             "type": str,
             "status": str,
+            "certainty": str,
             "title": str,
             "description": str,
             "plover": str,
-            "location_name": str,
-            "location_region": str,
-            "location_country": str,
+            "place_id": str,
             "date_start": str,
             "date_end": str,
             "date_sort": str,
@@ -247,12 +301,17 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "body": str,
         },
         pk="id",
-        not_null={"type", "status", "title", "description", "date_sort", "source_id", "body"},
-        foreign_keys=[("source_id", "sources", "id")],
+        not_null={"type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"},
+        foreign_keys=[("source_id", "sources", "id"), ("place_id", "places", "id")],
     )
     db.table("event_participants").create(
         {"event_id": str, "actor_id": str, "role": str},
         pk=("event_id", "actor_id", "role"),
+        foreign_keys=[("event_id", "events", "id"), ("actor_id", "actors", "id")],
+    )
+    db.table("event_claimants").create(
+        {"event_id": str, "actor_id": str},
+        pk=("event_id", "actor_id"),
         foreign_keys=[("event_id", "events", "id"), ("actor_id", "actors", "id")],
     )
     db.table("event_sources").create(
@@ -268,7 +327,6 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db.table("statements").create(
         {
             "id": str,
-            "speaker_id": str,
             "stance": str,
             "kind": str,
             "event_id": str,
@@ -284,7 +342,6 @@ def create_tables(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         not_null={
-            "speaker_id",
             "stance",
             "kind",
             "source_id",
@@ -294,7 +351,12 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "span_end",
             "body",
         },
-        foreign_keys=[("speaker_id", "actors", "id"), ("event_id", "events", "id"), ("source_id", "sources", "id")],
+        foreign_keys=[("event_id", "events", "id"), ("source_id", "sources", "id")],
+    )
+    db.table("statement_speakers").create(
+        {"statement_id": str, "actor_id": str, "position": int},
+        pk=("statement_id", "actor_id"),
+        foreign_keys=[("statement_id", "statements", "id"), ("actor_id", "actors", "id")],
     )
     db.table("statement_targets").create(
         {"statement_id": str, "actor_id": str},
@@ -311,8 +373,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "value": int,
             "low": int,
             "high": int,
-            "as_of": str,
+            "as_of_start": str,
+            "as_of_end": str,
             "date_sort": str,
+            "place_id": str,
             "part_of_id": str,
             "statement_id": str,
             "source_id": str,
@@ -325,6 +389,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
         foreign_keys=[
             ("party_id", "actors", "id"),
             ("claimed_by_id", "actors", "id"),
+            ("place_id", "places", "id"),
             ("part_of_id", "casualties", "id"),
             ("statement_id", "statements", "id"),
             ("source_id", "sources", "id"),
@@ -336,15 +401,17 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     """An index behind every filter and sort the API offers (tests check the query plans)."""
     for table in ("statements", "events", "casualties", "sources"):
         db.table(table).create_index(["date_sort", "id"])
-    for column in ("speaker_id", "stance", "kind", "event_id", "source_id"):
+    for column in ("stance", "kind", "event_id", "source_id"):
         db.table("statements").create_index([column, "date_sort", "id"])
     db.table("statements").create_index(["date_end"])
+    db.table("statement_speakers").create_index(["actor_id", "statement_id"])
     db.table("statement_targets").create_index(["actor_id", "statement_id"])
-    for column in ("type", "status", "location_region", "location_country", "location_name", "source_id"):
+    for column in ("type", "status", "certainty", "place_id", "source_id"):
         db.table("events").create_index([column, "date_sort", "id"])
     db.table("event_participants").create_index(["actor_id", "event_id"])
+    db.table("event_claimants").create_index(["actor_id", "event_id"])
     db.table("event_sources").create_index(["source_id", "event_id"])
-    for column in ("party_id", "claimed_by_id", "category", "source_id"):
+    for column in ("party_id", "claimed_by_id", "category", "place_id", "source_id"):
         db.table("casualties").create_index([column, "date_sort", "id"])
     db.table("actors").create_index(["name_sort", "id"])
     for column in ("kind", "country", "affiliation_id"):

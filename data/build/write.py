@@ -18,12 +18,14 @@ from schemas.names import normalize_name
 
 from . import tables
 from .check import Record
+from .registry import ancestors
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # (role, SQL selecting (actor id, date_sort, record id) for every record an actor has that role in).
 SCOPE_ROLES = {
-    "speaker": "SELECT speaker_id AS actor_id, date_sort, id AS record_id FROM statements",
+    "speaker": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_speakers x "
+    "JOIN statements t ON t.id = x.statement_id",
     "target": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_targets x "
     "JOIN statements t ON t.id = x.statement_id",
     "participant": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM event_participants x "
@@ -73,10 +75,13 @@ class DatabaseWriter:
             if table_rows:
                 self.db.conn.executemany(tables.INSERT[table], table_rows)
 
-    def finish(self, actors: dict[str, Record], actor_rows: list[Record], build_id: str) -> dict[str, int]:
-        """The actor tables, indexes, full text and metadata; returns the row counts."""
+    def finish(
+        self, actors: dict[str, Record], actor_rows: list[Record], places: dict[str, Record], build_id: str
+    ) -> dict[str, int]:
+        """The actor and place tables, indexes, full text and metadata; returns the row counts."""
         db = self.db
         write_actors(db, actors, actor_rows)
+        write_places(db, places)
         tables.create_indexes(db)
         write_actor_scopes(db)
         db.table("statements").enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
@@ -135,6 +140,36 @@ def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_row
     db.table("actor_search").insert_all({"key": k, "actor_id": a} for k, a in sorted(search_rows))
 
 
+def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
+    """Places, every name they go by, and which places lie within which (itself included)."""
+    db.table("places").insert_all(
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "precision": p["precision"],
+            "region": p["region"],
+            "country": p["country"],
+            "lat": p["lat"],
+            "lon": p["lon"],
+            "within_id": p["within"],
+            "wikidata": p["wikidata"],
+        }
+        for p in places.values()
+    )
+    names = {}
+    for p in places.values():
+        for label in [p["id"].replace("-", " "), p["id"], p["name"], *p["aliases"]]:
+            names.setdefault(
+                normalize_name(label), {"name_norm": normalize_name(label), "name": label, "place_id": p["id"]}
+            )
+    db.table("place_names").insert_all(names.values())
+    db.table("place_within").insert_all(
+        {"place_id": outer, "inner_id": p, "depth": depth}
+        for p in places
+        for depth, outer in enumerate(ancestors(places, p, "within"))
+    )
+
+
 def write_actor_scopes(db: sqlite_utils.Database) -> None:
     """Each record under every actor with affiliates that it falls under, in date order.
 
@@ -164,8 +199,8 @@ def date_spans(db: sqlite_utils.Database) -> dict[str, int]:
     columns = {
         "statements": ("date_start", "date_end"),
         "events": ("date_start", "date_end"),
-        "casualties": ("as_of", "as_of"),
-        "sources": ("published", "published"),
+        "casualties": ("as_of_start", "as_of_end"),
+        "sources": ("published_start", "published_end"),
     }
     spans: dict[str, Any] = {}
     for table, (start, end) in columns.items():
