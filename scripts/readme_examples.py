@@ -25,6 +25,10 @@ EXAMPLES = [
         "/statements?actor=Seoul&limit=1",
     ),
     (
+        "An event says how sure the source is and who asserts it, and where it is: `location=` takes any spelling",
+        "/events?location=Sudzha",
+    ),
+    (
         "Casualty figures are claims, with who claimed them and what they are part of",
         "/casualties?claimed_by=NIS&category=killed",
     ),

@@ -54,9 +54,14 @@ def test_the_database_has_foreign_keys_indexes_and_full_text(built_db):
         "sources",
         "actors",
         "aliases",
+        "places",
+        "place_names",
+        "place_within",
         "statements",
+        "statement_speakers",
         "statement_targets",
         "events",
+        "event_claimants",
         "event_participants",
         "event_sources",
         "casualties",
@@ -66,7 +71,9 @@ def test_the_database_has_foreign_keys_indexes_and_full_text(built_db):
         assert table in tables
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     fks = {r[2] for r in conn.execute("PRAGMA foreign_key_list(statements)")}
-    assert fks == {"actors", "events", "sources"}
+    assert fks == {"events", "sources"}
+    assert {r[2] for r in conn.execute("PRAGMA foreign_key_list(statement_speakers)")} == {"actors", "statements"}
+    assert {r[2] for r in conn.execute("PRAGMA foreign_key_list(events)")} == {"places", "sources"}
     assert conn.execute("SELECT count(*) FROM statements_fts WHERE statements_fts MATCH 'Kursk'").fetchone()[0] > 0
 
 
@@ -89,8 +96,10 @@ def test_a_quote_that_is_not_verbatim_fails_with_file_record_and_field(seeds_cop
 
 
 def test_an_unknown_actor_fails(seeds_copy):
-    edit(seeds_copy, DOC, lambda d: d["statements"][1].update(speaker="nobody-at-all"))
-    assert f"seeds/{DOC}.yaml: statements[1].speaker: unknown actor id 'nobody-at-all'" in errors_of(seeds_copy)
+    edit(seeds_copy, DOC, lambda d: d["statements"][1]["speakers"][0].update(actor="nobody-at-all"))
+    assert f"seeds/{DOC}.yaml: statements[1].speakers[0].actor: unknown actor id 'nobody-at-all'" in errors_of(
+        seeds_copy
+    )
 
 
 def test_an_affiliation_cycle_fails(seeds_copy):
@@ -183,7 +192,7 @@ def test_a_failed_build_leaves_the_previous_database_intact(seeds_copy, tmp_path
     target = tmp_path / "corpus.db"
     first = build_database(seeds_copy, target)
     before = target.read_bytes()
-    edit(seeds_copy, DOC, lambda d: d["statements"][0].update(speaker="nobody-at-all"))
+    edit(seeds_copy, DOC, lambda d: d["statements"][0]["speakers"][0].update(actor="nobody-at-all"))
     with pytest.raises(BuildFailed):
         build_database(seeds_copy, target)
     assert target.read_bytes() == before
@@ -193,11 +202,11 @@ def test_a_failed_build_leaves_the_previous_database_intact(seeds_copy, tmp_path
 
 
 def test_the_build_command_reports_errors_and_exits_non_zero(seeds_copy, tmp_path):
-    edit(seeds_copy, DOC, lambda d: d["statements"][0].update(speaker="nobody-at-all"))
+    edit(seeds_copy, DOC, lambda d: d["statements"][0]["speakers"][0].update(actor="nobody-at-all"))
     app = create_app({"DATABASE": str(tmp_path / "x.db"), "SEEDS": str(seeds_copy)})
     result = app.test_cli_runner().invoke(build_db_command, args=[], catch_exceptions=False)
     assert result.exit_code == 1
-    assert f"seeds/{DOC}.yaml: statements[0].speaker: unknown actor id 'nobody-at-all'" in result.output
+    assert f"seeds/{DOC}.yaml: statements[0].speakers[0].actor: unknown actor id 'nobody-at-all'" in result.output
     assert "left as it was" in result.output
     assert not (tmp_path / "x.db").exists()
 

@@ -64,7 +64,14 @@ def test_worker_processes_and_a_single_process_build_the_same_database(synthetic
 
 
 def test_check_and_build_report_the_same_errors_in_the_same_order(seeds_copy, tmp_path):
-    edit(seeds_copy, A, lambda d: d["statements"][0].update(speaker="nobody", event="no-such-event"))
+    edit(
+        seeds_copy,
+        A,
+        lambda d: (
+            d["statements"][0]["speakers"][0].update(actor="nobody"),
+            d["statements"][0].update(event="no-such-event"),
+        ),
+    )
     edit(
         seeds_copy,
         B,
@@ -76,7 +83,7 @@ def test_check_and_build_report_the_same_errors_in_the_same_order(seeds_copy, tm
         build_database(seeds_copy, tmp_path / "x.db")
     errors = [str(e) for e in checked.value.errors]
     assert errors == [str(e) for e in built.value.errors]
-    assert errors[0] == f"seeds/{A}.yaml: statements[0].speaker: unknown actor id 'nobody'"
+    assert errors[0] == f"seeds/{A}.yaml: statements[0].speakers[0].actor: unknown actor id 'nobody'"
     assert errors[1].startswith(f"seeds/{B}.yaml: statements[2].id: duplicate statement id")
     assert errors[2] == f"seeds/{B}.yaml: casualties[0].value: 123457 does not appear in its anchor"
     # References across documents come last, once every document has been read.
@@ -91,29 +98,30 @@ def errors_of(seeds: Path) -> list[str]:
 
 
 def test_documents_that_cannot_be_read_are_reported_first(seeds_copy):
-    edit(seeds_copy, A, lambda d: d["statements"][0].update(speaker="nobody"))
+    edit(seeds_copy, A, lambda d: d["statements"][0]["speakers"][0].update(actor="nobody"))
     (seeds_copy / f"{B}.yaml").write_text("document: [unclosed\n", encoding="utf-8")
     errors = errors_of(seeds_copy)
     assert errors[0].startswith(f"seeds/{B}.yaml: cannot be read: while parsing a flow sequence")
     assert errors[1:] == [
         f"seeds/{B}.yaml: document: Missing data for required field.",
-        f"seeds/{A}.yaml: statements[0].speaker: unknown actor id 'nobody'",
+        f"seeds/{A}.yaml: statements[0].speakers[0].actor: unknown actor id 'nobody'",
     ]  # and no reference errors: B's records would all be reported unknown
 
 
 def test_a_repeated_id_is_reported_in_record_order(seeds_copy):
     def change(d):
-        d["statements"][0]["speaker"] = "nobody-0"
-        d["statements"][3].update(id=d["statements"][1]["id"], speaker="nobody-3")
-        d["statements"][5]["speaker"] = "nobody-5"
+        d["statements"][0]["speakers"][0]["actor"] = "nobody-0"
+        d["statements"][3].update(id=d["statements"][1]["id"])
+        d["statements"][3]["speakers"][0]["actor"] = "nobody-3"
+        d["statements"][5]["speakers"][0]["actor"] = "nobody-5"
         change.repeated = d["statements"][1]["id"]
 
     edit(seeds_copy, B, change)
     assert errors_of(seeds_copy) == [
-        f"seeds/{B}.yaml: statements[0].speaker: unknown actor id 'nobody-0'",
+        f"seeds/{B}.yaml: statements[0].speakers[0].actor: unknown actor id 'nobody-0'",
         f"seeds/{B}.yaml: statements[3].id: duplicate statement id {change.repeated!r} (first in seeds/{B}.yaml)",
-        f"seeds/{B}.yaml: statements[3].speaker: unknown actor id 'nobody-3'",
-        f"seeds/{B}.yaml: statements[5].speaker: unknown actor id 'nobody-5'",
+        f"seeds/{B}.yaml: statements[3].speakers[0].actor: unknown actor id 'nobody-3'",
+        f"seeds/{B}.yaml: statements[5].speakers[0].actor: unknown actor id 'nobody-5'",
     ]
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from data.dates import DateError, resolve
+from data.dates import DateError, DateRange, resolve, resolve_within
 
 WED = dt.date(2025, 4, 30)  # the Korea JoongAng Daily article's publication date, a Wednesday
 
@@ -57,3 +57,36 @@ def test_relative_dates_need_an_anchor():
 def test_impossible_day_is_an_error():
     with pytest.raises(DateError):
         resolve("February 30", WED)
+
+
+@pytest.mark.parametrize(
+    "written, basis",
+    [
+        ("on April 29", "stated"),
+        ("May 9, 2024", "stated"),
+        ("in 2024", "stated"),
+        ("on Monday", "relative"),
+        ("The day before", "relative"),
+        ("immediately", "relative"),
+        ("last November", "relative"),
+        ("in August", "relative"),
+    ],
+)
+def test_a_date_says_whether_the_text_gives_it_or_it_was_resolved(written, basis):
+    assert resolve(written, WED).basis == basis
+
+
+def test_against_a_window_a_date_resolves_to_what_every_day_of_it_allows():
+    # Source 000 was published some day from Monday April 28 to Sunday May 4, 2025.
+    week = DateRange.window(dt.date(2025, 4, 28), dt.date(2025, 5, 4), None, "inferred")
+    monday = resolve_within("on Monday", week)
+    assert (monday.start, monday.end, monday.precision, monday.basis) == (
+        dt.date(2025, 4, 28),
+        dt.date(2025, 4, 28),
+        "day",
+        "relative",
+    )
+    assert resolve_within("in August", week).start == dt.date(2024, 8, 1)
+    # "the day before" a week is any day of the week before: a window, not a made-up day.
+    before = resolve_within("The day before", week)
+    assert (before.start, before.end, before.precision) == (dt.date(2025, 4, 27), dt.date(2025, 5, 3), "range")

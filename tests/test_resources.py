@@ -156,7 +156,8 @@ def test_sources_list_and_detail(client):
     assert all("text" not in s for s in sources)
     jd = get_json(client, "/sources/003_4c4acd25798775f3")
     assert jd["byline"] == {"name": "HAN JEE-HYE", "email": "lim.jeongwon@joongang.co.kr"}
-    assert jd["published"] == "2025-04-30" and jd["published_basis"]
+    assert jd["published_start"] == jd["published_end"] == "2025-04-30" and jd["published_basis"] == "inferred"
+    assert "image URLs" in jd["published_note"]
     assert jd["outlet"]["name"] == "Korea JoongAng Daily"
     assert len(jd["images"]) == 5 and all(i["url"].startswith("https://") for i in jd["images"])
     assert jd["images"][-1]["credit"] == "YONHAP"
@@ -164,7 +165,12 @@ def test_sources_list_and_detail(client):
     assert jd["bytes"] == len(raw) and jd["length"] == len(raw.decode("utf-8"))
     first = get_json(client, "/sources/000_7dc1a4308702294b")
     assert first["outlet"] is None and first["byline"] is None and first["outlet_basis"]
-    assert get_all(client, "/sources?since=2025-04-29") == [s for s in sources if s["id"].startswith("003")]
+    # 000 was published some day from Monday April 28 to Sunday May 4 (a window); 003 on April 30.
+    assert (first["published_start"], first["published_end"]) == ("2025-04-28", "2025-05-04")
+    assert first["published_basis"] == "inferred"
+    assert {s["id"][:3] for s in get_all(client, "/sources?since=2025-04-29")} == {"000", "003"}
+    assert [s["id"][:3] for s in get_all(client, "/sources?since=2025-05-01")] == ["000"]
+    assert [s["id"][:3] for s in get_all(client, "/sources?until=2025-04-29")] == ["000"]
 
 
 # --- health ---------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The database layout: tables, the row each record becomes, and the indexes behind every filter.
 
-The API reads these tables; tests/test_query_plans.py checks that every filter and sort it offers
-is answered by an index.
+Each table is declared once (``TABLES``: columns in order with their types, key, required columns,
+foreign keys); ``create_tables`` creates them from it and ``INSERT`` fills them positionally from
+the row builders below. The API reads these tables; tests/test_query_plans.py checks that every
+filter and sort it offers is answered by an index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -15,79 +18,212 @@ from .check import CheckedDocument, Record
 
 Row = tuple[Any, ...]
 
-# Columns of the record tables, in order (rows below fill them positionally).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "sources": (
+
+@dataclass(frozen=True)
+class Table:
+    columns: dict[str, type]  # in row order
+    pk: str | tuple[str, ...]
+    not_null: frozenset[str] = frozenset()
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    row_built: bool = True  # filled positionally by a row builder here (else by write.py)
+
+
+def _required(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+TABLES: dict[str, Table] = {
+    "places": Table(
+        {
+            "id": str,
+            "name": str,
+            "precision": str,
+            "region": str,
+            "country": str,
+            "lat": float,
+            "lon": float,
+            "within_id": str,
+            "wikidata": str,
+        },
         "id",
-        "position",
-        "published_start",
-        "published_end",
-        "date_sort",
-        "outlet_id",
-        "sha256",
-        "body",
-        "text_body",
+        _required("name", "precision", "country", "lat", "lon"),
+        (("within_id", "places", "id"),),
+        row_built=False,
     ),
-    "events": (
-        "id",
-        "type",
-        "status",
-        "certainty",
-        "title",
-        "description",
-        "plover",
-        "place_id",
-        "date_start",
-        "date_end",
-        "date_sort",
-        "source_id",
-        "body",
+    "place_names": Table(
+        {"name_norm": str, "name": str, "place_id": str},
+        "name_norm",
+        _required("name", "place_id"),
+        (("place_id", "places", "id"),),
+        row_built=False,
     ),
-    "event_participants": ("event_id", "actor_id", "role"),
-    "event_claimants": ("event_id", "actor_id"),
-    "event_sources": ("event_id", "source_id", "span_start", "span_end"),
-    "event_relations": ("event_id", "related_id"),
-    "statements": (
-        "id",
-        "stance",
-        "kind",
-        "event_id",
-        "source_id",
-        "quote",
-        "summary",
-        "date_start",
-        "date_end",
-        "date_sort",
-        "span_start",
-        "span_end",
-        "body",
+    "place_within": Table(
+        {"place_id": str, "inner_id": str, "depth": int},
+        ("place_id", "inner_id"),
+        foreign_keys=(("place_id", "places", "id"), ("inner_id", "places", "id")),
+        row_built=False,
     ),
-    "statement_speakers": ("statement_id", "actor_id", "position"),
-    "statement_targets": ("statement_id", "actor_id"),
-    "casualties": (
+    "actors": Table(
+        {
+            "id": str,
+            "name": str,
+            "name_sort": str,
+            "kind": str,
+            "country": str,
+            "title": str,
+            "affiliation_id": str,
+            "wikidata": str,
+            "statement_count": int,
+            "event_count": int,
+            "body": str,
+        },
         "id",
-        "party_id",
-        "claimed_by_id",
-        "category",
-        "qualifier",
-        "value",
-        "low",
-        "high",
-        "as_of_start",
-        "as_of_end",
-        "date_sort",
-        "place_id",
-        "part_of_id",
-        "statement_id",
-        "source_id",
-        "span_start",
-        "span_end",
-        "body",
+        _required("name", "name_sort", "kind", "body"),
+        (("affiliation_id", "actors", "id"),),
+        row_built=False,
+    ),
+    "aliases": Table(
+        {"alias": str, "alias_norm": str, "actor_id": str},
+        "alias_norm",
+        _required("alias", "actor_id"),
+        (("actor_id", "actors", "id"),),
+        row_built=False,
+    ),
+    "actor_affiliates": Table(
+        {"actor_id": str, "affiliate_id": str, "depth": int},
+        ("actor_id", "affiliate_id"),
+        foreign_keys=(("actor_id", "actors", "id"), ("affiliate_id", "actors", "id")),
+        row_built=False,
+    ),
+    "actor_search": Table(
+        {"key": str, "actor_id": str},
+        ("key", "actor_id"),
+        foreign_keys=(("actor_id", "actors", "id"),),
+        row_built=False,
+    ),
+    "sources": Table(
+        {
+            "id": str,
+            "position": int,
+            "published_start": str,
+            "published_end": str,
+            "date_sort": str,
+            "outlet_id": str,
+            "sha256": str,
+            "body": str,
+            "text_body": str,
+        },
+        "id",
+        _required("position", "date_sort", "sha256", "body", "text_body"),
+        (("outlet_id", "actors", "id"),),
+    ),
+    "events": Table(
+        {
+            "id": str,
+            "type": str,
+            "status": str,
+            "certainty": str,
+            "title": str,
+            "description": str,
+            "plover": str,
+            "place_id": str,
+            "date_start": str,
+            "date_end": str,
+            "date_sort": str,
+            "source_id": str,
+            "body": str,
+        },
+        "id",
+        _required("type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"),
+        (("source_id", "sources", "id"), ("place_id", "places", "id")),
+    ),
+    "event_participants": Table(
+        {"event_id": str, "actor_id": str, "role": str},
+        ("event_id", "actor_id", "role"),
+        foreign_keys=(("event_id", "events", "id"), ("actor_id", "actors", "id")),
+    ),
+    "event_claimants": Table(
+        {"event_id": str, "actor_id": str},
+        ("event_id", "actor_id"),
+        foreign_keys=(("event_id", "events", "id"), ("actor_id", "actors", "id")),
+    ),
+    "event_sources": Table(
+        {"event_id": str, "source_id": str, "span_start": int, "span_end": int},
+        ("event_id", "source_id", "span_start"),
+        foreign_keys=(("event_id", "events", "id"), ("source_id", "sources", "id")),
+    ),
+    "event_relations": Table(
+        {"event_id": str, "related_id": str},
+        ("event_id", "related_id"),
+        foreign_keys=(("event_id", "events", "id"), ("related_id", "events", "id")),
+    ),
+    "statements": Table(
+        {
+            "id": str,
+            "stance": str,
+            "kind": str,
+            "event_id": str,
+            "source_id": str,
+            "quote": str,
+            "summary": str,
+            "date_start": str,
+            "date_end": str,
+            "date_sort": str,
+            "span_start": int,
+            "span_end": int,
+            "body": str,
+        },
+        "id",
+        _required("stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body"),
+        (("event_id", "events", "id"), ("source_id", "sources", "id")),
+    ),
+    "statement_speakers": Table(
+        {"statement_id": str, "actor_id": str, "position": int},
+        ("statement_id", "actor_id"),
+        foreign_keys=(("statement_id", "statements", "id"), ("actor_id", "actors", "id")),
+    ),
+    "statement_targets": Table(
+        {"statement_id": str, "actor_id": str},
+        ("statement_id", "actor_id"),
+        foreign_keys=(("statement_id", "statements", "id"), ("actor_id", "actors", "id")),
+    ),
+    "casualties": Table(
+        {
+            "id": str,
+            "party_id": str,
+            "claimed_by_id": str,
+            "category": str,
+            "qualifier": str,
+            "value": int,
+            "low": int,
+            "high": int,
+            "as_of_start": str,
+            "as_of_end": str,
+            "date_sort": str,
+            "place_id": str,
+            "part_of_id": str,
+            "statement_id": str,
+            "source_id": str,
+            "span_start": int,
+            "span_end": int,
+            "body": str,
+        },
+        "id",
+        _required("party_id", "category", "qualifier", "value", "date_sort", "source_id", "body"),
+        (
+            ("party_id", "actors", "id"),
+            ("claimed_by_id", "actors", "id"),
+            ("place_id", "places", "id"),
+            ("part_of_id", "casualties", "id"),
+            ("statement_id", "statements", "id"),
+            ("source_id", "sources", "id"),
+        ),
     ),
 }
 INSERT = {
-    table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for table, columns in COLUMNS.items()
+    name: f"INSERT INTO {name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
+    for name, t in TABLES.items()
+    if t.row_built
 }
 
 
@@ -209,192 +345,13 @@ def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
-    db.table("places").create(
-        {
-            "id": str,
-            "name": str,
-            "precision": str,
-            "region": str,
-            "country": str,
-            "lat": float,
-            "lon": float,
-            "within_id": str,
-            "wikidata": str,
-        },
-        pk="id",
-        not_null={"name", "precision", "country", "lat", "lon"},
-        foreign_keys=[("within_id", "places", "id")],
-    )
-    db.table("place_names").create(
-        {"name_norm": str, "name": str, "place_id": str},
-        pk="name_norm",
-        not_null={"name", "place_id"},
-        foreign_keys=[("place_id", "places", "id")],
-    )
-    db.table("place_within").create(
-        {"place_id": str, "inner_id": str, "depth": int},
-        pk=("place_id", "inner_id"),
-        foreign_keys=[("place_id", "places", "id"), ("inner_id", "places", "id")],
-    )
-    db.table("actors").create(
-        {
-            "id": str,
-            "name": str,
-            "name_sort": str,
-            "kind": str,
-            "country": str,
-            "title": str,
-            "affiliation_id": str,
-            "wikidata": str,
-            "statement_count": int,
-            "event_count": int,
-            "body": str,
-        },
-        pk="id",
-        not_null={"name", "name_sort", "kind", "body"},
-        foreign_keys=[("affiliation_id", "actors", "id")],
-    )
-    db.table("aliases").create(
-        {"alias": str, "alias_norm": str, "actor_id": str},
-        pk="alias_norm",
-        not_null={"alias", "actor_id"},
-        foreign_keys=[("actor_id", "actors", "id")],
-    )
-    db.table("actor_affiliates").create(
-        {"actor_id": str, "affiliate_id": str, "depth": int},
-        pk=("actor_id", "affiliate_id"),
-        foreign_keys=[("actor_id", "actors", "id"), ("affiliate_id", "actors", "id")],
-    )
-    db.table("actor_search").create(
-        {"key": str, "actor_id": str}, pk=("key", "actor_id"), foreign_keys=[("actor_id", "actors", "id")]
-    )
-    db.table("sources").create(
-        {
-            "id": str,
-            "position": int,
-            "published_start": str,
-            "published_end": str,
-            "date_sort": str,
-            "outlet_id": str,
-            "sha256": str,
-            "body": str,
-            "text_body": str,
-        },
-        pk="id",
-        not_null={"position", "date_sort", "sha256", "body", "text_body"},
-        foreign_keys=[("outlet_id", "actors", "id")],
-    )
-    db.table("events").create(
-        {
-            "id": str,
-            "type": str,
-            "status": str,
-            "certainty": str,
-            "title": str,
-            "description": str,
-            "plover": str,
-            "place_id": str,
-            "date_start": str,
-            "date_end": str,
-            "date_sort": str,
-            "source_id": str,
-            "body": str,
-        },
-        pk="id",
-        not_null={"type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"},
-        foreign_keys=[("source_id", "sources", "id"), ("place_id", "places", "id")],
-    )
-    db.table("event_participants").create(
-        {"event_id": str, "actor_id": str, "role": str},
-        pk=("event_id", "actor_id", "role"),
-        foreign_keys=[("event_id", "events", "id"), ("actor_id", "actors", "id")],
-    )
-    db.table("event_claimants").create(
-        {"event_id": str, "actor_id": str},
-        pk=("event_id", "actor_id"),
-        foreign_keys=[("event_id", "events", "id"), ("actor_id", "actors", "id")],
-    )
-    db.table("event_sources").create(
-        {"event_id": str, "source_id": str, "span_start": int, "span_end": int},
-        pk=("event_id", "source_id", "span_start"),
-        foreign_keys=[("event_id", "events", "id"), ("source_id", "sources", "id")],
-    )
-    db.table("event_relations").create(
-        {"event_id": str, "related_id": str},
-        pk=("event_id", "related_id"),
-        foreign_keys=[("event_id", "events", "id"), ("related_id", "events", "id")],
-    )
-    db.table("statements").create(
-        {
-            "id": str,
-            "stance": str,
-            "kind": str,
-            "event_id": str,
-            "source_id": str,
-            "quote": str,
-            "summary": str,
-            "date_start": str,
-            "date_end": str,
-            "date_sort": str,
-            "span_start": int,
-            "span_end": int,
-            "body": str,
-        },
-        pk="id",
-        not_null={
-            "stance",
-            "kind",
-            "source_id",
-            "summary",
-            "date_sort",
-            "span_start",
-            "span_end",
-            "body",
-        },
-        foreign_keys=[("event_id", "events", "id"), ("source_id", "sources", "id")],
-    )
-    db.table("statement_speakers").create(
-        {"statement_id": str, "actor_id": str, "position": int},
-        pk=("statement_id", "actor_id"),
-        foreign_keys=[("statement_id", "statements", "id"), ("actor_id", "actors", "id")],
-    )
-    db.table("statement_targets").create(
-        {"statement_id": str, "actor_id": str},
-        pk=("statement_id", "actor_id"),
-        foreign_keys=[("statement_id", "statements", "id"), ("actor_id", "actors", "id")],
-    )
-    db.table("casualties").create(
-        {
-            "id": str,
-            "party_id": str,
-            "claimed_by_id": str,
-            "category": str,
-            "qualifier": str,
-            "value": int,
-            "low": int,
-            "high": int,
-            "as_of_start": str,
-            "as_of_end": str,
-            "date_sort": str,
-            "place_id": str,
-            "part_of_id": str,
-            "statement_id": str,
-            "source_id": str,
-            "span_start": int,
-            "span_end": int,
-            "body": str,
-        },
-        pk="id",
-        not_null={"party_id", "category", "qualifier", "value", "date_sort", "source_id", "body"},
-        foreign_keys=[
-            ("party_id", "actors", "id"),
-            ("claimed_by_id", "actors", "id"),
-            ("place_id", "places", "id"),
-            ("part_of_id", "casualties", "id"),
-            ("statement_id", "statements", "id"),
-            ("source_id", "sources", "id"),
-        ],
-    )
+    for name, t in TABLES.items():
+        db.table(name).create(
+            t.columns,
+            pk=t.pk,
+            not_null=set(t.not_null),
+            foreign_keys=list(t.foreign_keys),  # type: ignore[arg-type]
+        )
 
 
 def create_indexes(db: sqlite_utils.Database) -> None:

@@ -26,9 +26,11 @@ from anchored_news_api_client.models import (
     ActorKind,
     ActorList,
     Casualty,
+    CasualtyAsOfBasis,
     CasualtyCategory,
     CasualtyList,
     Event,
+    EventCertainty,
     EventList,
     EventStatus,
     EventType,
@@ -38,11 +40,15 @@ from anchored_news_api_client.models import (
     Problem,
     SourceList,
     SourceWithText,
+    SourceWithTextPublishedBasis,
     Statement,
+    StatementAttribution,
+    StatementDateBasis,
     StatementDatePrecision,
     StatementKind,
     StatementList,
     StatementStance,
+    Via,
 )
 from anchored_news_api_client.types import Unset
 
@@ -100,7 +106,10 @@ assert len(everything.data) == everything.meta.total >= 3
 assert everything.meta.next_cursor is None and everything.links.next_ is None
 for statement in everything.data:
     typed(statement, Statement)
-    assert statement.speaker.id in seoul_ids, statement.speaker
+    assert any(s.actor.id in seoul_ids for s in statement.speakers), statement.speakers
+    typed(statement.attribution, StatementAttribution)
+    typed(statement.date_basis, StatementDateBasis)
+    assert all(isinstance(link, Via) for link in statement.via)
     typed(statement.kind, StatementKind)
     typed(statement.stance, StatementStance)
     typed(statement.date_precision, StatementDatePrecision)
@@ -112,7 +121,7 @@ for statement in everything.data:
     assert statement.span.start < statement.span.end
 dated = [s for s in everything.data if s.date_start is not None]
 assert dated and all(type(s.date_start) is dt.date and s.date_start <= s.date_end for s in dated)
-speakers = sorted({s.speaker.name for s in everything.data})
+speakers = sorted({s.actor.name for statement in everything.data for s in statement.speakers})
 checked.append(f"listStatements(actor='Seoul'): {len(everything.data)} statements by {speakers}")
 
 page_size = max(1, everything.meta.total // 2)
@@ -173,6 +182,9 @@ response = call("getEvent", get_event, events.data[0].id)
 lossless(response)
 event = typed(response.parsed, Event)
 typed(event.status, EventStatus)
+typed(event.certainty, EventCertainty)
+assert (event.certainty is EventCertainty.CONFIRMED) == (event.asserted_by == [])
+assert event.location is None or (isinstance(event.location.lat, float) and isinstance(event.location.lon, float))
 assert event.plover is None or isinstance(event.plover, enum.Enum)
 assert event.date_start is None or type(event.date_start) is dt.date
 assert event.sources and all(s.span.start < s.span.end for s in event.sources)
@@ -185,7 +197,8 @@ response = call("getCasualty", get_casualty, casualties.data[0].id)
 lossless(response)
 casualty = typed(response.parsed, Casualty)
 typed(casualty.category, CasualtyCategory)
-assert isinstance(casualty.value, int) and (casualty.as_of.date is None or type(casualty.as_of.date) is dt.date)
+assert isinstance(casualty.value, int) and (casualty.as_of.start is None or type(casualty.as_of.start) is dt.date)
+typed(casualty.as_of_basis, CasualtyAsOfBasis)
 check_404("getCasualty", get_casualty, "casualties")
 
 # sources ---------------------------------------------------------------------------------------
@@ -194,7 +207,8 @@ assert len(sources.data) == health.counts.sources
 response = call("getSource", get_source, sources.data[0].id)
 lossless(response)
 source = typed(response.parsed, SourceWithText)
-assert type(source.published) is dt.date and len(source.text) == source.length
+assert type(source.published_start) is dt.date and len(source.text) == source.length
+typed(source.published_basis, SourceWithTextPublishedBasis)
 check_404("getSource", get_source, "sources")
 origin = typed(call("getSource", get_source, first.source.id).parsed, SourceWithText)
 if first.quote is not None:

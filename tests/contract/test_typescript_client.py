@@ -107,7 +107,8 @@ def test_the_module_runs_with_node_against_the_live_server(project, live_server)
     expected = requests.get(f"{live_server.url}/statements", params={"actor": "Seoul", "limit": 100}, timeout=10).json()
     speakers = {}
     for statement in expected["data"]:
-        speakers.setdefault(statement["speaker"]["id"], [statement["speaker"], 0])[1] += 1
+        for speaker in statement["speakers"]:
+            speakers.setdefault(speaker["actor"]["id"], [speaker["actor"], 0])[1] += 1
     assert [(i, k, n, int(c)) for i, k, n, c in items] == [
         (s["id"], s["kind"], s["name"].replace("'", "&#39;"), count) for s, count in speakers.values()
     ]

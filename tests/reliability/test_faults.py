@@ -236,7 +236,7 @@ def test_a_broken_annotation_fails_the_build_and_the_running_server_keeps_the_ol
     try:
         health = get_json(server.url, "/health")
         page = get_json(server.url, "/statements?limit=5")
-        for breaker in (_break_field("stance", "gloat"), _break_field("speaker", "nobody-by-that-name"), _break_yaml):
+        for breaker in (_break_field("stance", "gloat"), _break_field("event", "no-such-event"), _break_yaml):
             shutil.rmtree(seeds_copy)
             shutil.copytree(pristine, seeds_copy)
             file_name, field = breaker(seeds_copy)

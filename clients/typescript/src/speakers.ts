@@ -15,13 +15,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-/** Each speaker once, in order of first appearance, with how many statements they made. */
+/** Each speaker once, in order of first appearance, with how many statements they made (a
+ * statement made jointly, "The Russian government and President Vladimir Putin", counts for each). */
 export function speakers(statements: readonly Statement[]): { speaker: ActorRef; count: number; first: Statement }[] {
   const seen = new Map<string, { speaker: ActorRef; count: number; first: Statement }>();
   for (const statement of statements) {
-    const entry = seen.get(statement.speaker.id);
-    if (entry) entry.count += 1;
-    else seen.set(statement.speaker.id, { speaker: statement.speaker, count: 1, first: statement });
+    for (const { actor } of statement.speakers) {
+      const entry = seen.get(actor.id);
+      if (entry) entry.count += 1;
+      else seen.set(actor.id, { speaker: actor, count: 1, first: statement });
+    }
   }
   return [...seen.values()];
 }
