@@ -156,7 +156,7 @@ def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
         }
         for p in places.values()
     )
-    names = {}
+    names: dict[str, dict[str, str]] = {}
     for p in places.values():
         for label in [p["id"].replace("-", " "), p["id"], p["name"], *p["aliases"]]:
             names.setdefault(
