@@ -9,11 +9,22 @@ Every field is ``required`` so that the contract says it is always present; null
 
 from marshmallow import Schema, fields, validate
 
-from . import vocab
+from . import codebook, vocab
+
+_VOCABULARY_OF = {values: name for name, values in codebook.VOCABULARIES.items()}
 
 
 def enum(choices, **kwargs):
-    return fields.String(required=True, validate=validate.OneOf(tuple(choices)), **kwargs)
+    """A required string of a vocabulary; its description lists what each value means, from the
+    codebook (the same definitions seeds/README.md gives annotators)."""
+    choices = tuple(choices)
+    vocabulary = _VOCABULARY_OF.get(choices)
+    if vocabulary is not None:
+        metadata = dict(kwargs.pop("metadata", {}))
+        meanings = "\n".join(f"- `{v}`: {codebook.definition(vocabulary, v)}" for v in choices)
+        metadata["description"] = (metadata.get("description", "") + "\n\n" + meanings).strip()
+        kwargs["metadata"] = metadata
+    return fields.String(required=True, validate=validate.OneOf(choices), **kwargs)
 
 
 def text(description, **kwargs):
@@ -68,11 +79,7 @@ class SpanSchema(Schema):
     end = fields.Integer(required=True, metadata={"description": "Offset one past the last character."})
 
 
-DATE_BASIS_HELP = (
-    "How the date was determined: `stated` (the text gives it), `relative` (resolved from words like "
-    "'on Monday' against the publication date or another date of the text), `inferred` (reasoned "
-    "from other evidence; see the note), `unknown`."
-)
+DATE_BASIS_HELP = "How the date was determined."
 
 
 def date_fields():
@@ -111,10 +118,7 @@ class Statement(Schema):
     )
     attribution = enum(
         vocab.ATTRIBUTIONS,
-        metadata={
-            "description": "`explicit`: the text names the speakers; `inferred`: the annotator inferred them "
-            "(e.g. 'what was described as'); `outlet`: the outlet's own narration, coded as its statement."
-        },
+        metadata={"description": "Who the words are attributed to, and on whose authority."},
     )
     quote = nullable(fields.String, "The words quoted, verbatim from the source; null for a paraphrase.")
     summary = text("What was said, in one sentence.")
@@ -179,8 +183,8 @@ class Event(Schema):
     certainty = enum(
         vocab.EVENT_CERTAINTIES,
         metadata={
-            "description": "How sure the source is that it happened: `confirmed` (reported as fact), `claimed` "
-            "(one party's claim), `hinted`, `speculative`."
+            "description": "How sure the source is that it happened (`status` says when); who asserts it "
+            "otherwise is in `asserted_by`."
         },
     )
     asserted_by = fields.List(
