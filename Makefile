@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app api
 # build id hashes: every .py under data/ and schemas/).
 BUILD_INPUTS := $(wildcard seeds/*) $(shell find data schemas -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: help install serve test test-fast lint check db spec clean
+.PHONY: help install serve test test-fast lint check new-source db spec clean
 
 # The first target: `make` alone lists the targets.
 help: ## List the targets, one line each
@@ -36,6 +36,11 @@ db: $(DB) ## Build data/corpus.db from seeds/ (when stale)
 # Validate the annotations without touching the database.
 check: install ## Validate the annotations without touching the database
 	$(FLASK) build-db --check
+
+# Add an article: its text copied into seeds/ under the naming rule, and a draft annotation beside it.
+new-source: install ## Add FILE=article.txt to seeds/ with a draft annotation (PUBLISHED=YYYY-MM-DD if known)
+	@test -n "$(FILE)" || { echo "usage: make new-source FILE=article.txt [PUBLISHED=YYYY-MM-DD]" >&2; exit 2; }
+	$(FLASK) new-source "$(FILE)"$(if $(PUBLISHED), --published $(PUBLISHED))
 
 # Regenerate openapi.yaml from the code (commit the result).
 spec: $(DB) ## Regenerate openapi.yaml from the code (its examples are records of the built database)

@@ -1,5 +1,6 @@
-"""``flask build-db``: a thin command over ``data.build`` (registered through the
-``flask.commands`` entry point in pyproject.toml, so the API never imports the build).
+"""``flask build-db`` and ``flask new-source``: thin commands over ``data.build`` and ``data.draft``
+(registered through the ``flask.commands`` entry point in pyproject.toml, so the API never imports
+the build).
 
 It takes the seeds folder and the database path from the app's configuration (``SEEDS``,
 ``DATABASE``; ``ANCHORED_NEWS_SEEDS`` and ``ANCHORED_NEWS_DATABASE`` in the environment), so
@@ -8,12 +9,14 @@ It takes the seeds folder and the database path from the app's configuration (``
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import draft
 from .build import BuildFailed, build_database, check_corpus
 
 
@@ -57,3 +60,34 @@ def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool)
         ) from None
     written = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     click.echo(f"built {report.path} (build {report.build_id}): {written}")
+
+
+@click.command("new-source")
+@click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--published",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The publication day, when the text or its provenance states it (YYYY-MM-DD).",
+)
+@click.option(
+    "--seeds",
+    "seeds_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of source texts and annotations (default: seeds/).",
+)
+@with_appcontext
+def new_source_command(article: Path, published: dt.datetime | None, seeds_dir: Path | None) -> None:
+    """Copy ARTICLE (a UTF-8 text) into seeds/ and write its draft annotation to code."""
+    seeds_dir = seeds_dir or Path(current_app.config["SEEDS"])
+    try:
+        added = draft.new_source(article, seeds_dir, published.date() if published else None)
+    except draft.DraftError as exc:
+        raise click.ClickException(f"{exc}; nothing written") from None
+    found = sum(q.speaker is not None for q in added.quotations)
+    click.echo(f"copied {article} to {added.text_path} (byte for byte)")
+    click.echo(
+        f"wrote the draft {added.annotation_path}: {len(added.quotations)} quotation(s), "
+        f"{found} with a speaker found; replace every TODO, then run `make check`"
+    )
