@@ -2,13 +2,19 @@
 
     python bench/generate.py --statements 100000 --seed 1 --out bench/work/100k/seeds
 
-writes ``actors.yaml`` and one ``NNN_<hash>.txt`` + ``NNN_<hash>.yaml`` pair per article, exactly as
-an annotator would (see seeds/README.md): the texts are news-style articles whose quotations are all
-coded statements (quotes verbatim, curly or straight marks), paraphrases anchored on their own
-sentences, dates written as texts write them ("on April 28", "on Monday", "last November", "in
-2023"), events with participants, places and supporting sources, and casualty claims whose anchors
-carry the figure. Actors come with aliases (capital-city metonyms included) and an affiliation
-tree: state -> ministry -> spokesperson, state -> UN ambassador, international body -> council.
+writes ``actors.yaml``, ``places.yaml`` and one ``NNN_<hash>.txt`` + ``NNN_<hash>.yaml`` pair per
+article, exactly as an annotator would (coding scheme v2, see seeds/README.md): the texts are
+news-style articles whose quotations are all coded statements (quotes verbatim, curly or straight
+marks), paraphrases anchored on their own sentences, each speaker with the words that name it in
+the sentence (one statement in twenty has two: a state and its leader), the chain a statement came
+through (``via``), dates written as texts write them ("on April 28", "on Monday", "last November",
+"in 2023"), events with participants, a certainty (mostly confirmed; otherwise asserted by a speaker
+of the document), a place of the registry and supporting sources, and casualty claims whose anchors
+carry the figure. Publication dates are stated, or (one text in ten) an inferred window. Actors come
+with aliases (capital-city metonyms included) and an affiliation tree: state -> ministry ->
+spokesperson, state -> UN ambassador, international body -> council. Places form a tree too:
+country -> region -> city, each with its ISO 3166-2 region, coordinates and aliases; events at sea
+have no place.
 
 The output is a function of (--statements, --seed) only: documents are generated in fixed chunks,
 each from its own random stream, so the worker count does not change a byte.
@@ -438,33 +444,149 @@ FILLER = [
     "The report cited unnamed sources familiar with the matter.",
 ]
 PLACES = [
-    # name, region, country
-    ("the Kursk region", "RU-KRS", "RU"),
-    ("the Belgorod region", "RU-BEL", "RU"),
-    ("Moscow", "RU-MOW", "RU"),
-    ("Vladivostok", "RU-PRI", "RU"),
-    ("the Donetsk region", "UA-14", "UA"),
-    ("Kharkiv", "UA-63", "UA"),
-    ("Kyiv", "UA-30", "UA"),
-    ("Zaporizhzhia", "UA-23", "UA"),
-    ("Odesa", "UA-51", "UA"),
-    ("Pyongyang", "KP-01", "KP"),
-    ("Wonsan", "KP-07", "KP"),
-    ("Seoul", "KR-11", "KR"),
-    ("Busan", "KR-26", "KR"),
-    ("Gyeonggi Province", "KR-41", "KR"),
-    ("Tokyo", "JP-13", "JP"),
-    ("Okinawa", "JP-47", "JP"),
-    ("Beijing", "CN-BJ", "CN"),
-    ("Taipei", "TW-TPE", "TW"),
-    ("Washington", "US-DC", "US"),
-    ("New York", "US-NY", "US"),
-    ("Warsaw", "PL-14", "PL"),
-    ("Minsk", "BY-HM", "BY"),
-    ("Geneva", "CH-GE", "CH"),
-    ("the Yellow Sea", None, None),
-    ("the South China Sea", None, None),
-    ("the Black Sea", None, None),
+    # as written in the text, id in the place registry (None: open sea, which no country holds)
+    ("the Kursk region", "kursk-oblast"),
+    ("the Belgorod region", "belgorod-oblast"),
+    ("Moscow", "moscow"),
+    ("Vladivostok", "vladivostok"),
+    ("the Donetsk region", "donetsk-oblast"),
+    ("Kharkiv", "kharkiv"),
+    ("Kyiv", "kyiv"),
+    ("Zaporizhzhia", "zaporizhzhia"),
+    ("Odesa", "odesa"),
+    ("Pyongyang", "pyongyang"),
+    ("Wonsan", "wonsan"),
+    ("Seoul", "seoul"),
+    ("Busan", "busan"),
+    ("Gyeonggi Province", "gyeonggi-province"),
+    ("Tokyo", "tokyo"),
+    ("Okinawa", "okinawa-prefecture"),
+    ("Beijing", "beijing"),
+    ("Taipei", "taipei"),
+    ("Washington", "washington-dc"),
+    ("New York", "new-york-city"),
+    ("Warsaw", "warsaw"),
+    ("Minsk", "minsk"),
+    ("Geneva", "geneva"),
+    ("the Yellow Sea", None),
+    ("the South China Sea", None),
+    ("the Black Sea", None),
+]
+# The place registry (places.yaml): every place PLACES names, and the places they lie within.
+# id, name, aliases, precision, within, ISO 3166-2 region, country, lat, lon, wikidata
+PLACE_REGISTRY = [
+    ("russia", "Russia", ["Russian Federation"], "country", None, None, "RU", 61.524, 105.3188, "Q159"),
+    (
+        "kursk-oblast",
+        "Kursk Oblast",
+        ["Kursk region", "Kursk"],
+        "region",
+        "russia",
+        "RU-KRS",
+        "RU",
+        51.7373,
+        36.1874,
+        None,
+    ),
+    (
+        "belgorod-oblast",
+        "Belgorod Oblast",
+        ["Belgorod region", "Belgorod"],
+        "region",
+        "russia",
+        "RU-BEL",
+        "RU",
+        50.5977,
+        36.5858,
+        None,
+    ),
+    ("moscow", "Moscow", [], "city", "russia", "RU-MOW", "RU", 55.7558, 37.6173, "Q649"),
+    ("primorsky-krai", "Primorsky Krai", ["Primorye"], "region", "russia", "RU-PRI", "RU", 45.0525, 135.0, None),
+    ("vladivostok", "Vladivostok", [], "city", "primorsky-krai", "RU-PRI", "RU", 43.1155, 131.8855, None),
+    ("ukraine", "Ukraine", [], "country", None, None, "UA", 48.3794, 31.1656, "Q212"),
+    (
+        "donetsk-oblast",
+        "Donetsk Oblast",
+        ["Donetsk region", "Donbas"],
+        "region",
+        "ukraine",
+        "UA-14",
+        "UA",
+        48.0159,
+        37.8028,
+        None,
+    ),
+    ("kharkiv", "Kharkiv", ["Kharkov"], "city", "ukraine", "UA-63", "UA", 49.9935, 36.2304, None),
+    ("kyiv", "Kyiv", ["Kiev"], "city", "ukraine", "UA-30", "UA", 50.4501, 30.5234, "Q1899"),
+    ("zaporizhzhia", "Zaporizhzhia", ["Zaporozhye"], "city", "ukraine", "UA-23", "UA", 47.8388, 35.1396, None),
+    ("odesa", "Odesa", ["Odessa"], "city", "ukraine", "UA-51", "UA", 46.4825, 30.7233, None),
+    ("north-korea", "North Korea", ["DPRK"], "country", None, None, "KP", 40.3399, 127.5101, "Q423"),
+    ("pyongyang", "Pyongyang", [], "city", "north-korea", "KP-01", "KP", 39.0392, 125.7625, "Q18808"),
+    ("wonsan", "Wonsan", [], "city", "north-korea", "KP-07", "KP", 39.1528, 127.4436, None),
+    ("south-korea", "South Korea", ["Republic of Korea"], "country", None, None, "KR", 35.9078, 127.7669, "Q884"),
+    ("seoul", "Seoul", [], "city", "south-korea", "KR-11", "KR", 37.5665, 126.978, "Q8684"),
+    ("busan", "Busan", ["Pusan"], "city", "south-korea", "KR-26", "KR", 35.1796, 129.0756, None),
+    (
+        "gyeonggi-province",
+        "Gyeonggi Province",
+        ["Gyeonggi"],
+        "region",
+        "south-korea",
+        "KR-41",
+        "KR",
+        37.4138,
+        127.5183,
+        None,
+    ),
+    ("japan", "Japan", [], "country", None, None, "JP", 36.2048, 138.2529, "Q17"),
+    ("tokyo", "Tokyo", [], "city", "japan", "JP-13", "JP", 35.6762, 139.6503, "Q1490"),
+    (
+        "okinawa-prefecture",
+        "Okinawa Prefecture",
+        ["Okinawa"],
+        "region",
+        "japan",
+        "JP-47",
+        "JP",
+        26.2124,
+        127.6809,
+        None,
+    ),
+    ("china", "China", ["People's Republic of China"], "country", None, None, "CN", 35.8617, 104.1954, "Q148"),
+    ("beijing", "Beijing", ["Peking"], "city", "china", "CN-BJ", "CN", 39.9042, 116.4074, "Q956"),
+    ("taiwan", "Taiwan", [], "country", None, None, "TW", 23.6978, 120.9605, "Q865"),
+    ("taipei", "Taipei", [], "city", "taiwan", "TW-TPE", "TW", 25.033, 121.5654, None),
+    ("united-states", "United States", ["USA"], "country", None, None, "US", 39.8283, -98.5795, "Q30"),
+    (
+        "washington-dc",
+        "Washington, D.C.",
+        ["Washington"],
+        "city",
+        "united-states",
+        "US-DC",
+        "US",
+        38.9072,
+        -77.0369,
+        "Q61",
+    ),
+    (
+        "new-york-city",
+        "New York City",
+        ["New York", "NYC"],
+        "city",
+        "united-states",
+        "US-NY",
+        "US",
+        40.7128,
+        -74.006,
+        "Q60",
+    ),
+    ("poland", "Poland", [], "country", None, None, "PL", 51.9194, 19.1451, "Q36"),
+    ("warsaw", "Warsaw", [], "city", "poland", "PL-14", "PL", 52.2297, 21.0122, "Q270"),
+    ("belarus", "Belarus", [], "country", None, None, "BY", 53.7098, 27.9534, "Q184"),
+    ("minsk", "Minsk", [], "city", "belarus", "BY-HM", "BY", 53.9006, 27.559, "Q2280"),
+    ("switzerland", "Switzerland", [], "country", None, None, "CH", 46.8182, 8.2275, "Q39"),
+    ("geneva", "Geneva", ["Genève"], "city", "switzerland", "CH-GE", "CH", 46.2044, 6.1432, "Q71"),
 ]
 VILLAGES = """Sudzha Plekhovo Guevo Malaya Loknya Pogrebki Tetkino Sverdlikovo Kurilovka Bakhmut Avdiivka
 Pokrovsk Vuhledar Chasiv Yar Toretsk Kupiansk Lyman Siversk Orikhiv Robotyne Kamianske Vovchansk Lyptsi
@@ -548,6 +670,10 @@ def flow(mapping: dict) -> str:
 
 def flow_list(values) -> str:
     return "[" + ", ".join(scalar(v, True) for v in values) + "]"
+
+
+def flow_maps(mappings) -> str:
+    return "[" + ", ".join(flow(m) for m in mappings) + "]"
 
 
 # --------------------------------------------------------------------------------------------
@@ -721,6 +847,23 @@ def write_actors(actors: list[dict], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_places(path: Path) -> None:
+    lines = ["# Synthetic place registry written by bench/generate.py", "places:"]
+    for pid, name, aliases, precision, within, region, country, lat, lon, wikidata in PLACE_REGISTRY:
+        lines.append(f"  - id: {pid}")
+        lines.append(f"    name: {scalar(name)}")
+        lines.append(f"    aliases: {flow_list(aliases)}")
+        lines.append(f"    precision: {precision}")
+        lines.append(f"    within: {scalar(within)}")
+        lines.append(f"    region: {scalar(region)}")
+        lines.append(f"    country: {scalar(country)}")
+        lines.append(f"    lat: {lat}")
+        lines.append(f"    lon: {lon}")
+        if wikidata:
+            lines.append(f"    wikidata: {wikidata}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------
 # Documents
 
@@ -745,6 +888,14 @@ class Context:
             if a["kind"]
             in ("ministry", "intelligence_agency", "military", "state", "research_institute", "government_body")
         ]
+        # A state and its leader speak together now and then ("Moscow and President ... said").
+        self.leader_of = {
+            a["affiliation"]: a
+            for a in actors
+            if a["kind"] == "person" and a["affiliation"] and a["id"].startswith(f"{a['affiliation']}-leader-")
+        }
+        self.led_states = [a for a in actors if a["kind"] == "state" and a["id"] in self.leader_of]
+        self.led_state_cum = list(accumulate(a["_weight"] for a in self.led_states))
         self.stance_cum = list(accumulate(STANCE_WEIGHTS))
         self.event_cum = list(accumulate(EVENT_TYPE_WEIGHTS))
         self.event_types = list(EVENT_PHRASES)
@@ -841,6 +992,13 @@ class Document:
         digest = hashlib.sha256(f"{seed}:{index}".encode()).hexdigest()[:16]
         self.source_id = f"{index % 1000:03d}_{digest}"
         self.outlet = rng.choice(ctx.outlets)
+        # Most texts carry a dateline; one in ten is dated by inference only, to a window around the day.
+        self.published_window: tuple[dt.date, dt.date] | None = None
+        if rng.random() < 0.1:
+            self.published_window = (
+                published - dt.timedelta(days=rng.randint(0, 3)),
+                published + dt.timedelta(days=rng.randint(1, 6)),
+            )
         self.paragraphs: list[list[str]] = []
         self.statements: list[dict] = []
         self.events: list[dict] = []
@@ -872,40 +1030,58 @@ class Document:
 
     def statement(self, i: int, events: list[dict]) -> tuple[str, dict] | None:
         rng, ctx = self.rng, self.ctx
-        speaker = pick(rng, ctx.speakers, ctx.speaker_cum)
+        if rng.random() < 0.05:
+            # Two speakers: a state and its leader ("Moscow and President ... said").
+            state = pick(rng, ctx.led_states, ctx.led_state_cum)
+            speakers = [state, ctx.leader_of[state["id"]]]
+        else:
+            speakers = [pick(rng, ctx.speakers, ctx.speaker_cum)]
+        speaker_ids = [s["id"] for s in speakers]
         stance = pick(rng, STANCES, ctx.stance_cum)
         targets = []
         for _ in range(rng.choice((0, 1, 1, 1, 2))):
             target = pick(rng, ctx.targets, ctx.target_cum)
-            if target["id"] != speaker["id"] and target["id"] not in targets:
+            if target["id"] not in speaker_ids and target["id"] not in targets:
                 targets.append(target["id"])
-        who = mention(rng, speaker)
+        mentions = [mention(rng, s) for s in speakers]
         when = when_for(rng, self.published)
         w = f" {when}" if when else ""
         open_q, close_q = ("“", "”") if rng.random() < 0.85 else ('"', '"')
         r = rng.random()
-        record = {"id": f"{stance}-{self.tag}-{i}", "speaker": speaker["id"]}
+        first = True  # does the sentence open with the speakers (capitalized)?
         if r < 0.4 and (quote := self.quote_text()):
             form = rng.randrange(3)
+            first = form == 0
+            who = " and ".join([cap(mentions[0]), *mentions[1:]] if first else mentions)
             if form == 0:
-                sentence = f"{cap(who)} said{w}: {open_q}{quote}.{close_q}"
+                sentence = f"{who} said{w}: {open_q}{quote}.{close_q}"
             elif form == 1:
                 sentence = f"{open_q}{quote},{close_q} {who} told reporters{w}."
             else:
                 sentence = f"{open_q}{quote},{close_q} {who} said in a statement{w}."
-            record.update(quote=quote, kind="direct_quote")
+            record = dict(quote=quote, kind="direct_quote")
         elif r < 0.65 and (quote := self.partial_text()):
             thing = rng.choice(THINGS)
-            sentence = f"{cap(who)} described the {thing}{w} as {open_q}{quote}.{close_q}"
-            record.update(quote=quote, kind="partial_quote")
+            who = " and ".join([cap(mentions[0]), *mentions[1:]])
+            sentence = f"{who} described the {thing}{w} as {open_q}{quote}.{close_q}"
+            record = dict(quote=quote, kind="partial_quote")
         else:
             thing = rng.choice(THINGS)
             about = f"{possessive(mention(rng, ctx.by_id[targets[0]]))} {thing}" if targets else f"the {thing}"
-            sentence = f"{cap(who)} {STANCE_VERB[stance]} {about}{w}, {rng.choice(SAYING)}."
-            record.update(anchor=sentence[:-1], kind="paraphrase")
+            who = " and ".join([cap(mentions[0]), *mentions[1:]])
+            sentence = f"{who} {STANCE_VERB[stance]} {about}{w}, {rng.choice(SAYING)}."
+            record = dict(anchor=sentence[:-1], kind="paraphrase")
+        # Each speaker as the sentence names it: the words are in the statement's own paragraph.
+        written = [cap(mentions[0]), *mentions[1:]] if first else mentions
+        record = {
+            "id": f"{stance}-{self.tag}-{i}",
+            "speakers": [{"actor": s["id"], "as_written": words} for s, words in zip(speakers, written, strict=True)],
+            **record,
+        }
+        names = " and ".join(s["name"] for s in speakers)
         record.update(
             stance=stance,
-            summary=f"{speaker['name']} {STANCE_VERB[stance]} "
+            summary=f"{names} {STANCE_VERB[stance]} "
             + (
                 f"{possessive(ctx.by_id[targets[0]]['name'])} {rng.choice(THINGS)}."
                 if targets
@@ -914,13 +1090,16 @@ class Document:
             targets=targets,
         )
         if rng.random() < 0.25:
-            via_actor = rng.choice(ctx.outlets)
-            record["via"] = {
-                "actor": via_actor["id"],
-                "channel": rng.choice(
-                    ["press_briefing", "written_statement", "news_report", "speech", "interview", "video"]
-                ),
-            }
+            # The chain it came through: how it was first delivered, then the outlet that relayed it.
+            channel = rng.choice(["press_briefing", "written_statement", "speech", "interview", "video"])
+            relay = {"actor": rng.choice(ctx.outlets)["id"], "channel": "news_report"}
+            r = rng.random()
+            if r < 0.4:
+                record["via"] = [{"channel": channel}, relay]
+            elif r < 0.7:
+                record["via"] = [{"channel": channel}]
+            else:
+                record["via"] = [relay]
         if when:
             record["when"] = {"text": when}
         if events and rng.random() < 0.3:
@@ -956,17 +1135,18 @@ class Document:
         participants = [{"actor": initiator["id"], "role": "initiator"}]
         if other and etype in WITH_OTHER:
             participants.append({"actor": other["id"], "role": "target" if etype == "demand" else "participant"})
-        location = {"name": place[0].removeprefix("the "), "region": place[1], "country": place[2]}
         record = {
             "id": f"{etype.replace('_', '-')}-{self.tag}-{i}",
             "type": etype,
             "status": status,
+            "certainty": "confirmed",  # decided in fill(), once the document's statements are known
             "title": f"{initiator['name']} {phrase.split(' with ')[0].split(' near ')[0]}",
             "description": f"{initiator['name']} {phrase}.",
             "participants": participants,
-            "location": {k: v for k, v in location.items() if v},
             "anchor": anchor,
         }
+        if place[1] is not None:  # open sea is in no country, so in no registry place
+            record["location"] = {"place": place[1], "as_written": place[0] if rng.random() < 0.9 else None}
         if when:
             record["when"] = {"text": when}
         if previous and rng.random() < 0.15:
@@ -996,6 +1176,10 @@ class Document:
         if qualifier == "at_least":
             record["low"] = value
         sentence = f"According to {mention(rng, claimant)}, {anchor}"
+        place = None
+        if rng.random() < 0.2:
+            place = rng.choice([p for p in PLACES if p[1] is not None])
+            sentence += f" in {place[0]}"
         out = [record]
         if category == "total_casualties" and value >= 100 and rng.random() < 0.5:
             part = rng.randrange(1, value // 5)
@@ -1020,14 +1204,9 @@ class Document:
                 sentence += f" as of {as_of.removeprefix('on ')}" if as_of.startswith("on ") else f" {as_of}"
                 for rec in out:
                     rec["as_of"] = {"text": as_of.removeprefix("on ")}
-        if rng.random() < 0.2:
-            place = rng.choice(PLACES)
+        if place is not None:
             for rec in out:
-                rec["location"] = {
-                    k: v
-                    for k, v in {"name": place[0].removeprefix("the "), "region": place[1], "country": place[2]}.items()
-                    if v
-                }
+                rec["location"] = {"place": place[1], "as_written": place[0]}
         return [(sentence + ".", out)]
 
     # -- assembling ------------------------------------------------------------------------
@@ -1088,10 +1267,29 @@ class Document:
         for rec in self.casualties:
             if rec.get("part_of") not in casualty_ids:
                 rec.pop("part_of", None)
-            by_claimant = [s["id"] for s in self.statements if s["speaker"] == rec["claimed_by"]]
+            by_claimant = [
+                s["id"] for s in self.statements if any(sp["actor"] == rec["claimed_by"] for sp in s["speakers"])
+            ]
             if by_claimant and rng.random() < 0.5:
                 rec["statement"] = by_claimant[0]
+        for ev in self.events:
+            self.certainty(ev)
         self.text = text
+
+    def certainty(self, ev: dict) -> None:
+        """Most events are reported as fact; the rest are someone's claim, hint or speculation,
+        asserted by who speaks of it in the document (else by another speaker, else its initiator)."""
+        rng = self.rng
+        ev["certainty"] = rng.choices(["confirmed", "claimed", "hinted", "speculative"], [80, 12, 5, 3])[0]
+        if ev["certainty"] == "confirmed":
+            return
+        initiator = ev["participants"][0]["actor"]
+        about = [sp["actor"] for s in self.statements if s.get("event") == ev["id"] for sp in s["speakers"]]
+        anyone = [sp["actor"] for s in self.statements for sp in s["speakers"]]
+        claimant = rng.choice(about or anyone or [initiator])
+        ev["asserted_by"] = [claimant]
+        if claimant != initiator and rng.random() < 0.1:
+            ev["asserted_by"].append(initiator)
 
     def image_line(self) -> str:
         rng = self.rng
@@ -1111,8 +1309,7 @@ class Document:
             f"  title: {scalar(self.title())}",
             f"  outlet: {self.outlet['id']}",
             f"  outlet_basis: {scalar('the byline and image URLs name the outlet')}",
-            f"  published: {self.published.isoformat()}",
-            "  published_basis: dateline",
+            *self.published_lines(),
             "  language: en",
             f"  summary: {scalar(first)}",
         ]
@@ -1121,7 +1318,7 @@ class Document:
         out.append("statements:" if self.statements else "statements: []")
         for s in self.statements:
             out.append(f"  - id: {s['id']}")
-            out.append(f"    speaker: {s['speaker']}")
+            out.append(f"    speakers: {flow_maps(s['speakers'])}")
             if "quote" in s:
                 out.append(f"    quote: {scalar(s['quote'])}")
             if "anchor" in s:
@@ -1132,7 +1329,7 @@ class Document:
             if s["targets"]:
                 out.append(f"    targets: {flow_list(s['targets'])}")
             if "via" in s:
-                out.append(f"    via: {flow(s['via'])}")
+                out.append(f"    via: {flow_maps(s['via'])}")
             if "when" in s:
                 out.append(f"    when: {flow(s['when'])}")
             if "event" in s:
@@ -1143,12 +1340,16 @@ class Document:
             out.append(f"  - id: {e['id']}")
             out.append(f"    type: {e['type']}")
             out.append(f"    status: {e['status']}")
+            out.append(f"    certainty: {e['certainty']}")
+            if e.get("asserted_by"):
+                out.append(f"    asserted_by: {flow_list(e['asserted_by'])}")
             out.append(f"    title: {scalar(e['title'])}")
             out.append(f"    description: {scalar(e['description'])}")
             out.append("    participants:")
             for p in e["participants"]:
                 out.append(f"      - {flow(p)}")
-            out.append(f"    location: {flow(e['location'])}")
+            if "location" in e:
+                out.append(f"    location: {flow(e['location'])}")
             if "when" in e:
                 out.append(f"    when: {flow(e['when'])}")
             out.append(f"    anchor: {scalar(e['anchor'])}")
@@ -1174,6 +1375,24 @@ class Document:
                     out.append(f"    {key}: {c[key]}")
         return "\n".join(out) + "\n"
 
+    def published_lines(self) -> list[str]:
+        if self.published_window is None:
+            return [
+                f"  published: {self.published.isoformat()}",
+                "  published_basis: stated",
+                f"  published_note: {scalar('The dateline gives the day.')}",
+            ]
+        first, last = self.published_window
+        note = (
+            "A window, inferred: the text has no dateline; it reports the dates it gives as recent news, "
+            "so it was published within days of the latest of them."
+        )
+        return [
+            f"  published: {{not_before: {first.isoformat()}, not_after: {last.isoformat()}}}",
+            "  published_basis: inferred",
+            f"  published_note: {scalar(note)}",
+        ]
+
     def title(self) -> str:
         if self.events:
             return self.events[0]["title"]
@@ -1192,6 +1411,7 @@ def generate(statements: int, seed: int, out_dir: Path, workers: int | None = No
     out_dir.mkdir(parents=True)
     actors = make_actors(statements, seed)
     write_actors(actors, out_dir / "actors.yaml")
+    write_places(out_dir / "places.yaml")
     ctx = Context(actors)
     counts = doc_plan(seed, statements)
     jobs = []

@@ -113,7 +113,10 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
             "actor": ["Moscow"],
             "type": ["combat_operation"],
             "status": ["occurred"],
-            "location": ["RU-KRS", "UA", "Kursk"],
+            "certainty": ["claimed"],
+            "asserted_by": ["Seoul"],
+            # A place's name (with a place within it), a region code, a country code, an alias.
+            "location": ["Primorsky Krai", "RU-KRS", "UA", "Kursk region"],
             "source": [source],
             "since": ["2019-01-01"],
             "until": ["2020-12-31"],
@@ -124,6 +127,7 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
             "actor": ["Pyongyang"],
             "claimed_by": ["Seoul"],
             "category": ["killed"],
+            "location": ["Kyiv", "RU"],
             "source": [source],
             "since": ["2019-01-01"],
             "until": ["2020-12-31"],
@@ -152,9 +156,8 @@ def combinations(resource: str, filters: dict[str, list[str]]):
             if "role" in subset and "actor" not in subset:
                 continue  # role needs actor (a 400, no SQL)
             affiliates = [None]
-            if "include_affiliates" in schema.fields and {"actor", "target", "claimed_by", "affiliated_with"} & set(
-                subset
-            ):
+            actor_valued = {"actor", "target", "asserted_by", "claimed_by", "affiliated_with"}
+            if "include_affiliates" in schema.fields and actor_valued & set(subset):
                 affiliates.append("false")
             for forms in itertools.product(*(filters[n] for n in subset)):
                 for sort in sorts:
@@ -203,7 +206,7 @@ def plan_problems(sql: str, conn, sizes) -> list[str]:
 
 
 # The API walks the sort index on purpose for a frequent full-text word, probing the full-text
-# index per row (api/listing.py, FTS_WALK_FACTOR): the page fills after a bounded number of rows.
+# index per row (api/query/paging.py, FTS_WALK_FACTOR): the page fills after a bounded number of rows.
 _FTS_PROBE = re.compile(
     r"EXISTS \(SELECT 1 FROM \w+_fts f WHERE f\.rowid = t\.rowid AND \w+_fts MATCH '(?:[^']|'')*'\)"
 )
