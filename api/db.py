@@ -126,18 +126,9 @@ class Database:
             self.affiliates[actor_id].append(affiliate_id)
 
     def _load_places(self, conn) -> None:
-        """The place registry (small): names for ``location=`` and which places lie within which."""
-        self.places: dict[str, dict] = {
-            place_id: {"region": region, "country": country}
-            for place_id, region, country in conn.execute("SELECT id, region, country FROM places ORDER BY id")
-        }
+        """Every name of every place (the registry is small), for ``location=``."""
         self.place_names: list[tuple[str, str]] = list(conn.execute("SELECT name, place_id FROM place_names"))
         self.place_lookup = {normalize_name(name): place_id for name, place_id in self.place_names}
-        self.places_within: dict[str, list[str]] = {place_id: [] for place_id in self.places}
-        for outer, inner in conn.execute(
-            "SELECT place_id, inner_id FROM place_within ORDER BY place_id, depth, inner_id"
-        ):
-            self.places_within[outer].append(inner)
 
     def cached_count(self, key, sql, params) -> int:
         """Totals never change for a given filter in an immutable database; keep the recent ones."""

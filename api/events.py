@@ -33,7 +33,7 @@ register(
             Equal("type"),
             Equal("status"),
             Equal("certainty"),
-            Place("location"),
+            Place("location", "event_places", "event_id"),
             LinkedBy("source", "event_sources", "event_id", "source_id"),
             DateRange("date_start", "date_end"),
             Search("q", "events_fts"),

@@ -222,6 +222,7 @@ def test_location_matches_any_spelling_and_the_places_within(client):
     kursk = {e["id"] for e in get_all(client, "/events?location=Kursk")}
     assert sudzha < kursk and "ukrainian-incursion-into-kursk" in kursk
     assert {e["id"] for e in get_all(client, "/events?location=RU-KRS")} == kursk
+    assert {e["id"] for e in get_all(client, "/events?location=the Kursk region")} == kursk  # as the texts write it
     russia = {e["id"] for e in get_all(client, "/events?location=Russia")}
     assert kursk < russia and "victory-day-parade-2025" in russia  # Red Square, in Moscow, in Russia
     assert get_all(client, "/events?location=Atlantis") == []

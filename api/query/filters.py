@@ -51,6 +51,16 @@ class Linked:
 
 
 @dataclass(frozen=True)
+class LinkedAny:
+    """Records that a link table pairs with any of ``values``; none matches nothing."""
+
+    table: str
+    record: str
+    column: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ActorLink:
     """How a table reaches an actor: a column of its own, or a link table (record, actor column)."""
 
@@ -105,7 +115,7 @@ class SortKeyRange:
     high: str | None
 
 
-Condition = Union[Equals, OneOf, Linked, ActorMatch, AffiliatesOf, DateOverlap, FullText, SortKeyRange]
+Condition = Union[Equals, OneOf, Linked, LinkedAny, ActorMatch, AffiliatesOf, DateOverlap, FullText, SortKeyRange]
 FilterSpec = Callable[[Database, Args], Union[Condition, None]]
 
 
@@ -180,14 +190,22 @@ class DateRange:
 
 @dataclass(frozen=True)
 class Place:
-    """``param`` names a place (or a region or country code): records located there or within it."""
+    """``param`` names a place (or a region or country code): records located there or within it,
+    through the link table (``table``, its ``record`` column) that files each record under every
+    key that names its place."""
 
     param: str
-    column: str = "place_id"
+    table: str
+    record: str
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
         value = args.get(self.param)
-        return None if value is None else OneOf(self.column, resolve_place(db, value))
+        if value is None:
+            return None
+        keys = resolve_place(db, value)
+        if len(keys) == 1:
+            return Linked(self.table, self.record, "place_key", keys[0])
+        return LinkedAny(self.table, self.record, "place_key", keys)
 
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)

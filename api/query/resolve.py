@@ -62,25 +62,23 @@ def resolve_actor(
     return Resolution(parameter, value, actor_id, include_affiliates, tuple(ids), None)
 
 
-_REGION = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_CODE = re.compile(r"^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$")  # ISO 3166-1 country or 3166-2 region
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def resolve_place(db: Database, value: str) -> tuple[str, ...]:
-    """``location``: the places a value names, each with every place within it.
+    """``location``: the keys of the build's place link tables that a value names.
 
-    An ISO 3166-2 region (``RU-KRS``) or ISO 3166-1 country (``RU``) code names every place in it;
-    otherwise a place's id, name or any alias or spelling as written (``Sudzha``, ``Suzhansky
-    district``), case-insensitively; failing that, words of any of those names (``kursk``), as
-    SQLite's LIKE '%words%' would match them (case-insensitive for ASCII only)."""
-    if _REGION.match(value):
-        return tuple(p for p, place in db.places.items() if place["region"] == value.upper())
-    if _COUNTRY.match(value):
-        return tuple(p for p, place in db.places.items() if place["country"] == value.upper())
-    exact = db.place_lookup.get(normalize_name(value))
+    An ISO 3166-2 region (``RU-KRS``) or ISO 3166-1 country (``RU``) code is a key itself; so is a
+    place's id, name or any alias or spelling (``Sudzha``, ``Suzhansky district``, ``the Kursk
+    region``), case-insensitively: each record is filed under its place and every place that
+    contains it, so one key finds them all. Failing those, every place with a name that contains
+    the words (``kursk``), as SQLite's LIKE '%words%' would match them (case-insensitive for ASCII)."""
+    if _CODE.match(value):
+        return (value.upper(),)
+    key = normalize_name(value)
+    exact = db.place_lookup.get(key) or db.place_lookup.get(key.removeprefix("the "))
     if exact is not None:
-        return tuple(db.places_within[exact])
+        return (exact,)
     needle = value.translate(_ASCII_LOWER)
-    named = {place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}
-    return tuple(sorted({inner for place_id in named for inner in db.places_within[place_id]}))
+    return tuple(sorted({place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}))

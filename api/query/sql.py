@@ -20,6 +20,7 @@ from .filters import (
     Equals,
     FullText,
     Linked,
+    LinkedAny,
     OneOf,
     SortKeyRange,
 )
@@ -119,6 +120,12 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 # A range on the key is an index seek; LIKE 'x%' would not be (keys are case-folded).
                 terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} >= ? AND {c.column} < ?)")
                 params.extend([c.low, c.high])
+        elif isinstance(c, LinkedAny):
+            if not c.values:
+                return None
+            placeholders = ",".join("?" * len(c.values))
+            terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} IN ({placeholders}))")
+            params.extend(c.values)
         elif isinstance(c, AffiliatesOf):
             ids = c.resolution.actor_ids
             if not ids:

@@ -15,6 +15,7 @@ from collections import Counter
 
 from .check import DocumentFacts, Record, Reference
 from .errors import BuildError
+from .registry import ancestors
 
 # The order reference errors are reported in: by the kind of record that refers.
 _REFERENCE_ORDER = {"event": 0, "related": 1, "statement": 2, "part_of": 2}
@@ -122,6 +123,17 @@ class CorpusIndex:
             "published_end": published.end,
             "published_basis": published.basis,
         }
+
+    def place_keys(self, location: Record | None) -> list[str]:
+        """What a location filter may name to find this location: its place, every place it lies
+        within, and the region and country codes of them (``location=Kursk``, ``RU-KRS``, ``RU``)."""
+        if location is None:
+            return []
+        keys: dict[str, None] = {}
+        for place_id in ancestors(self.places, location["place"], "within"):
+            place = self.places[place_id]
+            keys.update(dict.fromkeys(k for k in (place_id, place["region"], place["country"]) if k))
+        return list(keys)
 
     def location(self, location: Record | None) -> Record | None:
         """An annotated location: the registry's place, with the words the text names it by."""

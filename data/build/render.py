@@ -169,11 +169,13 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
         )
     ]
     for ev in checked.events:
-        rows += tables.event_rows(ev, plover(ev), dump(res.Event, render.event(ev)))
+        keys = index.place_keys(ev["location"])
+        rows += tables.event_rows(ev, plover(ev), keys, dump(res.Event, render.event(ev)))
     for st in checked.statements:
         rows += tables.statement_rows(st, dump(res.Statement, render.statement(st)))
     for cas in checked.casualties:
-        rows += tables.casualty_rows(cas, dump(res.Casualty, render.casualty(cas)))
+        keys = index.place_keys(cas["location"])
+        rows += tables.casualty_rows(cas, keys, dump(res.Casualty, render.casualty(cas)))
     return rows
 
 

@@ -137,6 +137,14 @@ TABLES: dict[str, Table] = {
         _required("type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"),
         (("source_id", "sources", "id"), ("place_id", "places", "id")),
     ),
+    # Every key a location filter may name, per record: its place, each place it lies within, and
+    # the region and country codes (RU-KRS, RU); so location= is one index key, however wide
+    # (casualty_places, the same for casualties, comes after that table).
+    "event_places": Table(
+        {"place_key": str, "event_id": str},
+        ("place_key", "event_id"),
+        foreign_keys=(("event_id", "events", "id"),),
+    ),
     "event_participants": Table(
         {"event_id": str, "actor_id": str, "role": str},
         ("event_id", "actor_id", "role"),
@@ -219,6 +227,11 @@ TABLES: dict[str, Table] = {
             ("source_id", "sources", "id"),
         ),
     ),
+    "casualty_places": Table(
+        {"place_key": str, "casualty_id": str},
+        ("place_key", "casualty_id"),
+        foreign_keys=(("casualty_id", "casualties", "id"),),
+    ),
 }
 INSERT = {
     name: f"INSERT INTO {name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
@@ -251,7 +264,7 @@ def source_row(checked: CheckedDocument, position: int, body: str, text_body: st
     )
 
 
-def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, list[Row]]]:
+def event_rows(ev: Record, plover: str | None, place_keys: list[str], body: str) -> list[tuple[str, list[Row]]]:
     when = ev["when"]
     place = ev["location"]["place"] if ev["location"] else None
     return [
@@ -275,6 +288,7 @@ def event_rows(ev: Record, plover: str | None, body: str) -> list[tuple[str, lis
                 )
             ],
         ),
+        ("event_places", [(key, ev["id"]) for key in place_keys]),
         ("event_participants", [(ev["id"], p["actor"], p["role"]) for p in ev["participants"]]),
         ("event_claimants", [(ev["id"], a) for a in dict.fromkeys(ev["asserted_by"])]),
         ("event_sources", [(ev["id"], s.source_id, s.span.start, s.span.end) for s in ev["supports"]]),
@@ -313,7 +327,7 @@ def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
     ]
 
 
-def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
+def casualty_rows(c: Record, place_keys: list[str], body: str) -> list[tuple[str, list[Row]]]:
     as_of = c["as_of_range"]
     return [
         (
@@ -341,6 +355,7 @@ def casualty_rows(c: Record, body: str) -> list[tuple[str, list[Row]]]:
                 )
             ],
         ),
+        ("casualty_places", [(key, c["id"]) for key in place_keys]),
     ]
 
 
@@ -363,12 +378,12 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     db.table("statements").create_index(["date_end"])
     db.table("statement_speakers").create_index(["actor_id", "statement_id"])
     db.table("statement_targets").create_index(["actor_id", "statement_id"])
-    for column in ("type", "status", "certainty", "place_id", "source_id"):
+    for column in ("type", "status", "certainty", "source_id"):
         db.table("events").create_index([column, "date_sort", "id"])
     db.table("event_participants").create_index(["actor_id", "event_id"])
     db.table("event_claimants").create_index(["actor_id", "event_id"])
     db.table("event_sources").create_index(["source_id", "event_id"])
-    for column in ("party_id", "claimed_by_id", "category", "place_id", "source_id"):
+    for column in ("party_id", "claimed_by_id", "category", "source_id"):
         db.table("casualties").create_index([column, "date_sort", "id"])
     db.table("actors").create_index(["name_sort", "id"])
     for column in ("kind", "country", "affiliation_id"):

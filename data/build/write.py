@@ -158,7 +158,7 @@ def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
     )
     names: dict[str, dict[str, str]] = {}
     for p in places.values():
-        for label in [p["id"].replace("-", " "), p["id"], p["name"], *p["aliases"]]:
+        for label in [p["name"], *p["aliases"], p["id"], p["id"].replace("-", " ")]:
             names.setdefault(
                 normalize_name(label), {"name_norm": normalize_name(label), "name": label, "place_id": p["id"]}
             )
