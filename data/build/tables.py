@@ -57,12 +57,6 @@ TABLES: dict[str, Table] = {
         (("place_id", "places", "id"),),
         row_built=False,
     ),
-    "place_within": Table(
-        {"place_id": str, "inner_id": str, "depth": int},
-        ("place_id", "inner_id"),
-        foreign_keys=(("place_id", "places", "id"), ("inner_id", "places", "id")),
-        row_built=False,
-    ),
     "actors": Table(
         {
             "id": str,

@@ -18,7 +18,6 @@ from schemas.names import normalize_name
 
 from . import tables
 from .check import Record
-from .registry import ancestors
 
 SCHEMA_VERSION = "2"
 
@@ -141,7 +140,8 @@ def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_row
 
 
 def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
-    """Places, every name they go by, and which places lie within which (itself included)."""
+    """Places and every name they go by (which places lie within which is in the records' place
+    link tables, event_places and casualty_places)."""
     db.table("places").insert_all(
         {
             "id": p["id"],
@@ -163,11 +163,6 @@ def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
                 normalize_name(label), {"name_norm": normalize_name(label), "name": label, "place_id": p["id"]}
             )
     db.table("place_names").insert_all(names.values())
-    db.table("place_within").insert_all(
-        {"place_id": outer, "inner_id": p, "depth": depth}
-        for p in places
-        for depth, outer in enumerate(ancestors(places, p, "within"))
-    )
 
 
 def write_actor_scopes(db: sqlite_utils.Database) -> None:
