@@ -23,6 +23,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # The layout of the tables this API reads; the build writes the same number (data/build/write.py),
 # and a test keeps the two equal.
 SCHEMA_VERSION = "2"
+# The `flask` commands that replace the database or add to the seeds (registered by data/cli.py).
+REBUILD_COMMANDS = ("build-db", "new-source")
 QUICK_CHECK_MAX_BYTES = 256 * 2**20
 
 
@@ -199,12 +201,13 @@ def close_db(e=None) -> None:
 def init_app(app) -> None:
     holder = DatabaseHolder(app.config["DATABASE"])
     # A missing database is served as 503 until it is built; a corrupt one stops the start here,
-    # with the reason, rather than failing request by request. Except under a `flask` command
-    # (a click context): `flask build-db` must be able to replace a stale or damaged file.
+    # with the reason, rather than failing request by request. Except for the commands that write
+    # the seeds or the database (data/cli.py): they must work over a stale or damaged file.
     try:
         holder.open_if_present()
     except DatabaseCorrupt as exc:
-        if click.get_current_context(silent=True) is None:
+        command = click.get_current_context(silent=True)
+        if command is None or command.info_name not in REBUILD_COMMANDS:
             raise
         app.logger.warning("%s", exc)
     app.extensions["anchored_news_db"] = holder

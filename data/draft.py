@@ -2,7 +2,7 @@
 annotation beside it for the analyst to code (``flask --app api new-source``, ``make new-source``).
 
 The naming rule: ``NNN_<16 hex>.txt``, where NNN is one more than the highest sequence number in
-the folder (three digits, zero-padded; numbers are never reused, a gap is a retired number) and the
+the folder (three digits, zero-padded; a gap is the number of a removed source) and the
 hex digits are the first 16 of the SHA-256 of the file's bytes.
 
 The draft holds what the machine can know for sure (every quotation of the text, verbatim, with its

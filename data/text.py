@@ -4,6 +4,7 @@ Offsets are Python string indices, i.e. Unicode code points into the UTF-8-decod
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -133,16 +134,23 @@ def paragraph_around(text: str, pos: int) -> Span:
     return Span(start, len(text) if end == -1 else end)
 
 
-def nearest(text: str, needle: str, span: Span) -> Span | None:
+def nearest(text: str, needle: str, span: Span, skip: Sequence[Span] = ()) -> Span | None:
     """The occurrence of ``needle`` closest to ``span`` in its paragraph or the one before (where
-    texts name who speaks: "Peskov addressed reporters… He stated that…"), or None."""
+    texts name who speaks: "Peskov addressed reporters… He stated that…"), or None. Occurrences
+    inside a ``skip`` span (the quotation itself, image captions) do not count, and a paragraph
+    that is all skipped (a caption line) is passed over when looking back."""
     paragraph = paragraph_around(text, span.start)
-    lo = paragraph_around(text, paragraph.start - 1).start if paragraph.start > 0 else paragraph.start
+    lo = paragraph.start
+    while lo > 0:
+        before = paragraph_around(text, lo - 1)
+        lo = before.start
+        if not any(before.within(s) for s in skip):
+            break
     best: Span | None = None
     pos = text.find(needle, lo, paragraph.end)
     while pos != -1:
         hit = Span(pos, pos + len(needle))
-        if best is None or _distance(hit, span) < _distance(best, span):
+        if not any(hit.within(s) for s in skip) and (best is None or _distance(hit, span) < _distance(best, span)):
             best = hit
         pos = text.find(needle, pos + 1, paragraph.end)
     return best

@@ -50,7 +50,11 @@ class Text(fields.String):
 
 class WhenAnnotation(StrictSchema):
     """A date as written (``text``), resolved by the build; or, when the text gives none, a window
-    the annotator inferred from other evidence (``not_before``/``not_after`` with the ``reason``)."""
+    the annotator inferred from other evidence (``not_before``/``not_after`` with the ``reason``).
+
+    ``basis: inferred`` (with the ``reason``) marks a date as written elsewhere in the text and
+    carried over to this record (a statement that elaborates one the text dated): the words are
+    resolved as usual, but the text does not give the date of this record itself."""
 
     text = Text(load_default=None)
     relative_to = Text(load_default=None)
@@ -58,33 +62,36 @@ class WhenAnnotation(StrictSchema):
     precision = fields.String(load_default=None, validate=one_of(vocab.DATE_PRECISIONS))
     not_before = fields.Date(load_default=None)
     not_after = fields.Date(load_default=None)
+    basis = fields.String(load_default=None, validate=one_of(("inferred",)))
     reason = Text(load_default=None)
 
     @validates_schema
     def written_or_inferred(self, data, **kwargs):
         bounds = data.get("not_before") is not None or data.get("not_after") is not None
         if data.get("text") is None:
-            if not bounds:
-                raise ValidationError("give the date as written, or an inferred window (not_before/not_after)", "text")
-            if data.get("reason") is None:
-                raise ValidationError("an inferred date needs the reasoning behind it", "reason")
+            if data.get("not_before") is None or data.get("not_after") is None:
+                raise ValidationError(
+                    "give the date as written, or an inferred window with both not_before and not_after", "text"
+                )
             if data.get("relative_to") is not None:
                 raise ValidationError("only a date as written can be relative", "relative_to")
         elif bounds:
             raise ValidationError("a date as written is resolved by the build; leave out not_before/not_after", "text")
+        if (data.get("text") is None or data.get("basis") is not None) and data.get("reason") is None:
+            raise ValidationError("an inferred date needs the reasoning behind it", "reason")
         if data.get("not_before") and data.get("not_after") and data["not_before"] > data["not_after"]:
             raise ValidationError("must not be after not_after", "not_before")
 
 
 class WindowAnnotation(StrictSchema):
-    not_before = fields.Date(load_default=None)
-    not_after = fields.Date(load_default=None)
+    """The first and the last possible day: a window has both ends."""
+
+    not_before = fields.Date(required=True)
+    not_after = fields.Date(required=True)
 
     @validates_schema
     def ordered(self, data, **kwargs):
-        if data["not_before"] is None and data["not_after"] is None:
-            raise ValidationError("give not_before, not_after or both", "not_before")
-        if data["not_before"] and data["not_after"] and data["not_before"] > data["not_after"]:
+        if data["not_before"] > data["not_after"]:
             raise ValidationError("must not be after not_after", "not_before")
 
 
@@ -211,12 +218,15 @@ class StatementAnnotation(StrictSchema):
 
     @validates_schema
     def speakers_as_written(self, data, **kwargs):
-        if data.get("attribution") == "explicit":
-            for i, speaker in enumerate(data["speakers"]):
-                if speaker["as_written"] is None:
-                    raise ValidationError(
-                        {i: {"as_written": ["an explicit speaker is named by the text: give its words"]}}, "speakers"
-                    )
+        explicit = data.get("attribution") == "explicit"
+        for i, speaker in enumerate(data["speakers"]):
+            if explicit and speaker["as_written"] is None:
+                message = "an explicit speaker is named by the text: give its words"
+            elif not explicit and speaker["as_written"] is not None:
+                message = f"an {data['attribution']} speaker is not named by the text: leave as_written out"
+            else:
+                continue
+            raise ValidationError({i: {"as_written": [message]}}, "speakers")
 
     @validates_schema
     def quote_matches_kind(self, data, **kwargs):

@@ -69,6 +69,12 @@ def test_every_speaker_as_written_is_where_its_span_says(client):
                 continue
             span = speaker["span"]
             assert text[span["start"] : span["end"]] == speaker["as_written"], statement["id"]
+            if statement["quote"] is not None:  # named outside the quotation, never inside it
+                quoted = statement["span"]
+                assert span["end"] <= quoted["start"] or span["start"] >= quoted["end"], statement["id"]
+    peskov = get_json(client, "/statements/peskov-russia-ready-to-send-troops")
+    named, quoted = peskov["speakers"][0]["span"], peskov["span"]
+    assert TEXT[OTHER].rfind("Kremlin spokesman Dmitry Peskov", 0, quoted["start"]) == named["start"]
 
 
 def test_inferred_speakers_and_the_outlets_own_voice_are_marked(client):
@@ -116,7 +122,9 @@ def test_every_date_says_how_it_was_determined(client):
     assert (monday["date_start"], monday["date_basis"]) == ("2025-04-28", "relative")
     undated = statements["us-denounces-north-korea-russia-ties"]
     assert (undated["date_start"], undated["date_precision"], undated["date_basis"]) == (None, "unknown", "unknown")
-    assert {e["date_basis"] for e in get_all(client, "/events")} <= {"stated", "relative", "unknown"}
+    events = {e["id"]: e for e in get_all(client, "/events")}
+    assert {e["date_basis"] for e in events.values()} == {"stated", "relative", "inferred", "unknown"}
+    assert events["north-korean-delegation-to-victory-parade"]["date_basis"] == "inferred"  # the parade's date
     for casualty in get_all(client, "/casualties"):  # the NIS figure: no date in the text
         assert casualty["as_of_basis"] == "inferred" and casualty["as_of"]["text"] is None
         assert casualty["as_of"]["start"] == casualty["as_of"]["end"] == "2025-04-30"
@@ -136,7 +144,11 @@ def test_a_date_the_annotator_inferred_is_a_window_with_its_reason(seeds_copy, t
 
 
 def test_an_inferred_date_needs_its_reason_and_a_publication_date_its_basis(seeds_copy):
-    edit(seeds_copy, OTHER, lambda d: d["statements"][0].update(when={"not_before": "2025-04-26"}))
+    edit(
+        seeds_copy,
+        OTHER,
+        lambda d: d["statements"][0].update(when={"not_before": "2025-04-26", "not_after": "2025-04-28"}),
+    )
     edit(seeds_copy, DOC, lambda d: d["document"].update(published_basis="unknown"))
     errors = errors_of(seeds_copy)
     assert f"seeds/{OTHER}.yaml: statements[0].when.reason: an inferred date needs the reasoning behind it" in errors
@@ -150,7 +162,7 @@ def test_events_say_how_sure_the_source_is_and_who_asserts_them(client):
     events = {e["id"]: e for e in get_all(client, "/events")}
     claims = {
         "kursk-territory-reclaimed": ("claimed", {"vladimir-putin"}),  # Putin's "territory reclaimed"
-        "kursk-liberation-operation": ("claimed", {"tass", "north-korea"}),  # TASS's "liberation operation"
+        "kursk-liberation-operation": ("claimed", {"tass"}),  # TASS's "liberation operation"
         "joint-military-response-in-kursk": ("claimed", {"north-korea"}),  # KCNA's framing
         "north-korean-troops-in-victory-parade": ("hinted", {"vladimir-putin"}),
     }
@@ -251,3 +263,68 @@ def test_the_api_refuses_a_database_of_another_layout(tmp_path, built_db):
     conn.close()
     with pytest.raises(DatabaseCorrupt, match="built for database schema 1.*rebuild it with `make db`"):
         create_app({"TESTING": True, "DATABASE": str(old)})
+
+
+def test_a_date_carried_over_from_another_sentence_is_inferred(client):
+    carried = get_json(client, "/statements/south-korean-foreign-ministry-condemns-deployment")
+    assert (carried["date_start"], carried["date_text"], carried["date_basis"]) == (
+        "2025-04-28",
+        "On April 28",
+        "inferred",
+    )
+    own = get_json(client, "/statements/seoul-condemns-admission-of-criminal-act")
+    assert (own["date_start"], own["date_basis"]) == ("2025-04-28", "stated")
+
+
+def test_a_window_has_both_ends(seeds_copy):
+    edit(seeds_copy, OTHER, lambda d: d["document"].update(published={"not_before": "2025-04-28"}))
+    edit(seeds_copy, DOC, lambda d: d["statements"][0].update(when={"not_after": "2025-04-28", "reason": "r"}))
+    errors = errors_of(seeds_copy)
+    assert f"seeds/{OTHER}.yaml: document.published.not_after: Missing data for required field." in errors
+    assert any(e.startswith(f"seeds/{DOC}.yaml: statements[0].when.text: give the date as written") for e in errors)
+
+
+def test_only_an_explicit_speaker_has_words_as_written(seeds_copy):
+    def change(d):
+        statement = next(s for s in d["statements"] if s.get("attribution") == "inferred")
+        statement["speakers"][0]["as_written"] = "Tass"
+
+    edit(seeds_copy, DOC, change)
+    assert any(
+        "speakers[0].as_written: an inferred speaker is not named by the text" in e for e in errors_of(seeds_copy)
+    )
+
+
+def test_a_place_named_like_a_country_code_is_still_that_place(seeds_copy, tmp_path):
+    from data.build import build_database
+
+    registry = seeds_copy / "places.yaml"
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace(
+            "aliases: [Russian Federation]", "aliases: [Russian Federation, RF]"
+        ),
+        encoding="utf-8",
+    )
+    client = create_app({"TESTING": True, "DATABASE": str(build_database(seeds_copy, tmp_path / "x.db").path)})
+    by_alias = get_all(client.test_client(), "/events?location=RF")
+    assert by_alias and by_alias == get_all(client.test_client(), "/events?location=Russia")
+
+
+def test_the_build_command_replaces_a_database_the_api_refuses_and_only_it_may(tmp_path, built_db):
+    import os
+    import subprocess
+
+    from .conftest import ROOT
+
+    stale = tmp_path / "corpus.db"
+    stale.write_bytes(built_db.read_bytes())
+    with sqlite3.connect(stale) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    flask = str(ROOT / ".venv" / "bin" / "flask")
+    env = {**os.environ, "ANCHORED_NEWS_DATABASE": str(stale)}
+    other = subprocess.run([flask, "--app", "api", "routes"], env=env, capture_output=True, text=True, timeout=120)
+    assert other.returncode != 0 and "rebuild it with `make db`" in other.stderr
+    rebuilt = subprocess.run([flask, "--app", "api", "build-db"], env=env, capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    create_app({"TESTING": True, "DATABASE": str(stale)})  # served again

@@ -259,7 +259,15 @@ def test_a_todo_anywhere_is_named_by_its_path():
         "statements[0].via[0].actor",
         "statements[0].note",
     ]
-    assert list(todo_paths({"summary": "TODO: later", "note": "todo"})) == []
+    assert list(todo_paths({"summary": "TODO: later", "note": "todo", "title": "TODOS"})) == ["summary"]
+
+
+def test_a_todo_left_in_a_registry_is_named_too(seeds_copy):
+    path = seeds_copy / "places.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lat: 55.7558", "lat: TODO"), encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        check_corpus(seeds_copy)
+    assert "seeds/places.yaml: places[3].lat: TODO: not yet coded" in [str(e) for e in failed.value.errors]
 
 
 # -- what new-source refuses ----------------------------------------------------------------

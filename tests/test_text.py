@@ -45,3 +45,13 @@ def test_byline_and_images():
     assert image["url"] == "https://example.com/a.jpg"
     assert image["caption"] == "A soldier in a video"
     assert image["credit"] == "SCREEN CAPTURE"
+
+
+def test_a_speaker_is_named_outside_the_quote_and_outside_captions():
+    body = 'Seoul said, "Seoul will respond."\n![Seoul in 2024 [AP]](https://x.example/a.jpg)\nIt added more.'
+    quote = text.Span(body.index("Seoul will"), body.index('."'))
+    assert text.nearest(body, "Seoul", quote, skip=[quote]) == text.Span(0, 5)
+    caption = text.images(body)[0]["span"]
+    later = text.Span(body.index("It added"), len(body))
+    # The paragraph before the last one is a caption: looking back passes over it.
+    assert text.nearest(body, "Seoul", later, skip=[caption]) == text.Span(13, 18)

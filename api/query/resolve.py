@@ -69,16 +69,17 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def resolve_place(db: Database, value: str) -> tuple[str, ...]:
     """``location``: the keys of the build's place link tables that a value names.
 
-    An ISO 3166-2 region (``RU-KRS``) or ISO 3166-1 country (``RU``) code is a key itself; so is a
-    place's id, name or any alias or spelling (``Sudzha``, ``Suzhansky district``, ``the Kursk
-    region``), case-insensitively: each record is filed under its place and every place that
-    contains it, so one key finds them all. Failing those, every place with a name that contains
-    the words (``kursk``), as SQLite's LIKE '%words%' would match them (case-insensitive for ASCII)."""
-    if _CODE.match(value):
-        return (value.upper(),)
+    A place's id, name or any alias or spelling (``Sudzha``, ``Suzhansky district``, ``the Kursk
+    region``), case-insensitively, is a key: each record is filed under its place and every place
+    that contains it, so one key finds them all. So is an ISO 3166-2 region (``RU-KRS``) or ISO
+    3166-1 country (``RU``) code that names no place. Failing those, every place with a name that
+    contains the words (``kursk``), as SQLite's LIKE '%words%' would match them (case-insensitive
+    for ASCII)."""
     key = normalize_name(value)
     exact = db.place_lookup.get(key) or db.place_lookup.get(key.removeprefix("the "))
     if exact is not None:
         return (exact,)
+    if _CODE.match(value):
+        return (value.upper(),)
     needle = value.translate(_ASCII_LOWER)
     return tuple(sorted({place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}))

@@ -10,6 +10,7 @@ gathers. References between documents are checked there, once every document has
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -164,6 +165,8 @@ class DocumentChecker:
             self.error(f"{path}.precision", f"the text gives {resolved.precision} precision, not {when['precision']}")
         if when["relative_to"] is not None and resolved.basis == "stated":
             self.error(f"{path}.relative_to", f"{when['text']!r} is a whole date; it is not relative to anything")
+        if when["basis"] == "inferred":  # the words date another record; carried over to this one
+            return dataclasses.replace(resolved, basis="inferred")
         return resolved
 
     def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> str:
@@ -226,7 +229,10 @@ class DocumentChecker:
             self.actor(f"{path}.actor", speaker["actor"])
             named = None
             if speaker["as_written"] is not None and span is not None:
-                named = text.nearest(self.source.text, speaker["as_written"], span)
+                quote = span if st["quote"] is not None else None  # the speaker is not named inside the quote
+                named = text.nearest(
+                    self.source.text, speaker["as_written"], span, skip=[*self.captions, *([quote] if quote else [])]
+                )
                 if named is None:
                     self.error(f"{path}.as_written", "not found in the statement's paragraph or the one before")
             speakers.append({**speaker, "span": named})
