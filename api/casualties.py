@@ -28,7 +28,7 @@ register(
             Actor("claimed_by", ActorLink("claimed_by_id", scope="claimed_by")),
             Equal("category"),
             Equal("source", "source_id"),
-            Place("location", "casualty_places", "casualty_id"),
+            Place("location", "casualty_places", "casualty_id", scope="casualty_place"),
             DateRange("as_of_start", "as_of_end"),
         ),
         noun="casualty claim",

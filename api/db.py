@@ -90,10 +90,6 @@ class Database:
             self.date_spans = json.loads(meta.get("date_spans", "{}"))
             self._load_actors(conn)
             self._load_places(conn)
-            self.has_actor_scopes = (
-                conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actor_scopes'").fetchone()
-                is not None
-            )
         except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
             raise DatabaseCorrupt(f"{self.path}: cannot be served: {exc}; rebuild it with `make db`") from None
 

@@ -33,7 +33,7 @@ register(
             Equal("type"),
             Equal("status"),
             Equal("certainty"),
-            Place("location", "event_places", "event_id"),
+            Place("location", "event_places", "event_id", scope="event_place"),
             LinkedBy("source", "event_sources", "event_id", "source_id"),
             DateRange("date_start", "date_end"),
             Search("q", "events_fts"),

@@ -24,7 +24,16 @@ register(
         record_schema=Statement,
         default_sort="-date",
         filters=(
-            Actor("actor", ActorLink("actor_id", table="statement_speakers", record="statement_id", scope="speaker")),
+            Actor(
+                "actor",
+                ActorLink(
+                    "actor_id",
+                    table="statement_speakers",
+                    record="statement_id",
+                    scope="speaker",
+                    own_scope="speaker:own",
+                ),
+            ),
             Actor("target", ActorLink("actor_id", table="statement_targets", record="statement_id", scope="target")),
             Equal("stance"),
             Equal("kind"),

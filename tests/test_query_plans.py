@@ -269,3 +269,26 @@ def test_item_lookups_use_the_primary_key(traced, sizes):
                 if "SEARCH" not in plan:
                     failures.append(f"{sql}: {plan}")
     assert not failures, failures
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/statements?actor=Seoul&include_affiliates=false",  # one speaker, through the link table
+        "/statements?actor=Seoul",  # a speaker and its affiliates
+        "/events?location=Kursk region",  # a place with the places within it
+        "/events?location=UA",  # a country code
+        "/casualties?location=RU",
+    ],
+)
+def test_wide_filters_read_their_page_in_date_order_without_sorting(traced, url):
+    """Filters that match many records through a link table read a page as an index range of
+    the build's scopes table, never by fetching and sorting every match."""
+    client, issued, conn = traced
+    issued.clear()
+    assert client.get(url).status_code == 200
+    pages = [sql for sql in issued if re.search(r"\bLIMIT\b", sql)]
+    assert pages, issued
+    for sql in pages:
+        plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "FROM scopes s" in sql and "TEMP B-TREE" not in plan, (url, sql, plan)

@@ -61,15 +61,26 @@ class LinkedAny:
 
 
 @dataclass(frozen=True)
+class InScope:
+    """The records the build's scopes table lists under (``role``, ``key``), in date order."""
+
+    role: str
+    key: str
+
+
+@dataclass(frozen=True)
 class ActorLink:
     """How a table reaches an actor: a column of its own, or a link table (record, actor column)."""
 
     column: str
     table: str | None = None
     record: str | None = None
-    # The role under which the build's actor_scopes table lists the records of an actor and its
+    # The role under which the build's scopes table lists the records of an actor and its
     # affiliates, date-sorted; None: this filter is never answered from it.
     scope: str | None = None
+    # The role under which it lists the records of each actor alone (for a link table, where no
+    # index on the record table gives one actor's records in date order); None: not listed.
+    own_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,9 @@ class SortKeyRange:
     high: str | None
 
 
-Condition = Union[Equals, OneOf, Linked, LinkedAny, ActorMatch, AffiliatesOf, DateOverlap, FullText, SortKeyRange]
+Condition = Union[
+    Equals, OneOf, Linked, LinkedAny, InScope, ActorMatch, AffiliatesOf, DateOverlap, FullText, SortKeyRange
+]
 FilterSpec = Callable[[Database, Args], Union[Condition, None]]
 
 
@@ -190,13 +203,14 @@ class DateRange:
 
 @dataclass(frozen=True)
 class Place:
-    """``param`` names a place (or a region or country code): records located there or within it,
-    through the link table (``table``, its ``record`` column) that files each record under every
-    key that names its place."""
+    """``param`` names a place (or a region or country code): records located there or within it.
+    The build files each record under every key that names its place: in the link table
+    (``table``, its ``record`` column) and, date-sorted, in the scopes table under ``scope``."""
 
     param: str
     table: str
     record: str
+    scope: str
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
         value = args.get(self.param)
@@ -204,8 +218,8 @@ class Place:
             return None
         keys = resolve_place(db, value)
         if len(keys) == 1:
-            return Linked(self.table, self.record, "place_key", keys[0])
-        return LinkedAny(self.table, self.record, "place_key", keys)
+            return InScope(self.scope, keys[0])
+        return LinkedAny(self.table, self.record, "place_key", keys)  # words of several places' names
 
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)

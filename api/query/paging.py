@@ -85,14 +85,14 @@ def _count(db: Database, table: str, clause: Where) -> int:
         return int(db.counts[table])  # the build counted every table
     sql = " AND ".join(clause.terms)
     if clause.only_scope:
-        count_sql = f"SELECT count(*) FROM actor_scopes s WHERE {sql}"
+        count_sql = f"SELECT count(*) FROM scopes s WHERE {sql}"
     else:
         count_sql = f"SELECT count(*) FROM {_source(table, clause)} WHERE {sql}"
     return int(db.cached_count((table, sql, tuple(clause.params)), count_sql, clause.params))
 
 
 def _source(table: str, clause: Where) -> str:
-    return f"actor_scopes s JOIN {table} t ON t.id = s.record_id" if clause.scope else f"{table} t"
+    return f"scopes s JOIN {table} t ON t.id = s.record_id" if clause.scope else f"{table} t"
 
 
 def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None) -> Page:

@@ -1,5 +1,5 @@
 """SQL: the one place filter conditions are written as SQL, a WHERE clause on the record table
-aliased ``t`` (and ``s``, the actor_scopes row a page may be read from instead).
+aliased ``t`` (and ``s``, the scopes row a page may be read from instead).
 
 Every value is a bound parameter; only table and column names from the resource declarations are
 written into the text.
@@ -19,6 +19,7 @@ from .filters import (
     DateOverlap,
     Equals,
     FullText,
+    InScope,
     Linked,
     LinkedAny,
     OneOf,
@@ -27,7 +28,7 @@ from .filters import (
 
 SCOPE_TERMS = ("s.role = ?", "s.scope_id = ?")  # the rows of one actor scope, in date order
 SCOPE_ROW = (
-    "EXISTS (SELECT 1 FROM actor_scopes x WHERE x.role = ? AND x.scope_id = ? "
+    "EXISTS (SELECT 1 FROM scopes x WHERE x.role = ? AND x.scope_id = ? "
     "AND x.date_sort = t.date_sort AND x.record_id = t.id)"
 )
 
@@ -38,7 +39,7 @@ class Where:
 
     terms: list[str]
     params: list[Any]
-    # (role, actor id) of an actor filter answered from actor_scopes: the page is read in date
+    # (role, scope id) of a filter answered from the scopes table: the page is read in date
     # order from that actor's rows there (``s``), joined to the table, rather than from the table.
     scope: tuple[str, str] | None
     full_text: bool  # a full-text condition is among the terms
@@ -52,9 +53,9 @@ class Where:
 def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = False) -> Where | None:
     """The WHERE clause for ``conditions``, or None when one of them matches nothing.
 
-    An actor filter that spans several actors (affiliates) is answered from the build's
-    actor_scopes table (the same rows): the first one drives the page in date order, a second one
-    is a primary-key probe per row. ``fts_probe``: check a full-text condition row by row
+    An actor filter that spans several actors (affiliates), and a place, are answered from the
+    build's scopes table (the same rows, date-sorted): the first such filter drives the page in date
+    order, a second one is a primary-key probe per row. ``fts_probe``: check a full-text condition row by row
     (``EXISTS`` on the rowid) rather than list its matches (``IN``); paging chooses."""
     terms: list[str] = []
     params: list[Any] = []
@@ -70,12 +71,16 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 return None
             link, placeholders = c.link, ",".join("?" * len(ids))
             role_params = [c.role] if c.role else []
-            if link.scope and len(ids) > 1 and db.has_actor_scopes:
+            # Several actors (affiliates): their scope. One actor through a link table: its own.
+            keyed = (link.scope, c.resolution.matched or "") if link.scope and len(ids) > 1 else None
+            if keyed is None and link.own_scope and len(ids) == 1 and not c.role:
+                keyed = (link.own_scope, ids[0])
+            if keyed is not None:
                 if scope is None:
-                    scope = (link.scope, c.resolution.matched or "")
+                    scope = keyed
                 else:
                     terms.append(SCOPE_ROW)
-                    params.extend([link.scope, c.resolution.matched])
+                    params.extend(keyed)
                 if c.role:  # the scope says "took part"; the role is checked per row, by primary key
                     terms.append(
                         f"EXISTS (SELECT 1 FROM {link.table} x WHERE x.{link.record} = t.id "
@@ -120,6 +125,12 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 # A range on the key is an index seek; LIKE 'x%' would not be (keys are case-folded).
                 terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} >= ? AND {c.column} < ?)")
                 params.extend([c.low, c.high])
+        elif isinstance(c, InScope):
+            if scope is None:
+                scope = (c.role, c.key)
+            else:
+                terms.append(SCOPE_ROW)
+                params.extend([c.role, c.key])
         elif isinstance(c, LinkedAny):
             if not c.values:
                 return None

@@ -35,6 +35,17 @@ SCOPE_ROLES = {
 }
 
 
+# Roles whose records are also listed under each actor alone (as "<role>:own"): a speaker is
+# reached through a link table (statements may have several), so no index on statements gives
+# one speaker's statements in date order.
+OWN_SCOPE_ROLES = ("speaker",)
+# (role, (the link table filing records under place keys, the record table, its record column)).
+PLACE_SCOPE_ROLES = {
+    "event_place": ("event_places", "events", "event_id"),
+    "casualty_place": ("casualty_places", "casualties", "casualty_id"),
+}
+
+
 @contextlib.contextmanager
 def atomic_output(out_path: Path) -> Iterator[Path]:
     """A temporary path beside ``out_path``, renamed over it only if the block succeeds: readers
@@ -82,7 +93,7 @@ class DatabaseWriter:
         write_actors(db, actors, actor_rows)
         write_places(db, places)
         tables.create_indexes(db)
-        write_actor_scopes(db)
+        write_scopes(db)
         db.table("statements").enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
         db.table("events").enable_fts(["title", "description"], tokenize="unicode61 remove_diacritics 2")
         counts = {table: db.table(table).count for table in ("sources", "actors", "statements", "events", "casualties")}
@@ -165,25 +176,38 @@ def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
     db.table("place_names").insert_all(names.values())
 
 
-def write_actor_scopes(db: sqlite_utils.Database) -> None:
-    """Each record under every actor with affiliates that it falls under, in date order.
+def write_scopes(db: sqlite_utils.Database) -> None:
+    """The records a filter that spans many values selects, keyed (role, scope, date_sort, id).
 
-    ``actor=Seoul`` means South Korea and everything affiliated with it; as ``speaker_id IN (...)``
-    that needs every match sorted by date before the first page can be cut (a temporary B-tree
-    over 100k rows at 1M statements). This table holds, for every actor that has affiliates, its
-    records and its affiliates' records keyed (role, actor, date_sort, id): a page is an index
+    ``actor=Seoul`` means South Korea and everything affiliated with it, and ``location=Kursk``
+    every place in the Kursk region; as ``speaker IN (...)`` or ``place IN (...)`` that needs every
+    match sorted by date before the first page can be cut (a temporary B-tree over 100k rows at 1M
+    statements). This table holds, for every actor that has affiliates, its records and its
+    affiliates' records, and for every place key, the records filed under it: a page is an index
     range, whatever the depth of the cursor.
     """
     db.execute(
-        "CREATE TABLE actor_scopes (role TEXT NOT NULL, scope_id TEXT NOT NULL, date_sort TEXT NOT NULL, "
+        "CREATE TABLE scopes (role TEXT NOT NULL, scope_id TEXT NOT NULL, date_sort TEXT NOT NULL, "
         "record_id TEXT NOT NULL, PRIMARY KEY (role, scope_id, date_sort, record_id)) WITHOUT ROWID"
     )
     for role, select in SCOPE_ROLES.items():
         db.execute(
-            f"INSERT OR IGNORE INTO actor_scopes SELECT ?, a.actor_id, r.date_sort, r.record_id "
+            f"INSERT OR IGNORE INTO scopes SELECT ?, a.actor_id, r.date_sort, r.record_id "
             f"FROM ({select}) AS r "
             "JOIN actor_affiliates a ON a.affiliate_id = r.actor_id "
             "WHERE a.actor_id IN (SELECT actor_id FROM actor_affiliates WHERE depth >= 1) ORDER BY 1, 2, 3, 4",
+            [role],
+        )
+    for role in OWN_SCOPE_ROLES:
+        db.execute(
+            f"INSERT INTO scopes SELECT ?, r.actor_id, r.date_sort, r.record_id FROM ({SCOPE_ROLES[role]}) AS r "
+            "ORDER BY 1, 2, 3, 4",
+            [f"{role}:own"],
+        )
+    for role, (links, table, record) in PLACE_SCOPE_ROLES.items():
+        db.execute(
+            f"INSERT INTO scopes SELECT ?, x.place_key, t.date_sort, t.id FROM {links} x "
+            f"JOIN {table} t ON t.id = x.{record} ORDER BY 1, 2, 3, 4",
             [role],
         )
 
