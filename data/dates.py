@@ -60,9 +60,6 @@ class DateRange:
             return self
         start = min(self.start, other.start) if self.start and other.start else None
         end = max(self.end, other.end) if self.end and other.end else None
-        if self.precision == other.precision and self.precision == "month" and start and end:
-            if (start.year, start.month) == (end.year, end.month):
-                return self
         return DateRange.window(start, end, self.text, self.basis)
 
 

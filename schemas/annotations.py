@@ -6,6 +6,7 @@ be verbatim, affiliation cycles, uncovered quotations) need the whole corpus and
 """
 
 import datetime as dt
+import functools
 
 from marshmallow import (
     RAISE,
@@ -95,13 +96,18 @@ class WindowAnnotation(StrictSchema):
             raise ValidationError("must not be after not_after", "not_before")
 
 
+@functools.cache
+def _window_schema() -> WindowAnnotation:
+    return WindowAnnotation()  # instantiating a schema costs more than a load: once per process
+
+
 class DayOrWindow(fields.Field):
     """A day (``2025-04-30``) or a window (``{not_before: 2025-04-28, not_after: 2025-05-04}``),
     loaded as a (first day, last day) pair."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dict):
-            window = WindowAnnotation().load(value)
+            window = _window_schema().load(value)
             return window["not_before"], window["not_after"]
         if isinstance(value, dt.date):
             return value, value

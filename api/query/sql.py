@@ -61,6 +61,16 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
     params: list[Any] = []
     scope: tuple[str, str] | None = None
     full_text = False
+
+    def read_from(keyed: tuple[str, str]) -> None:
+        """The first scoped filter drives the page (``s``); any other is a probe per row."""
+        nonlocal scope
+        if scope is None:
+            scope = keyed
+        else:
+            terms.append(SCOPE_ROW)
+            params.extend(keyed)
+
     for c in conditions:
         if isinstance(c, Equals):
             terms.append(f"t.{c.column} = ?")
@@ -76,11 +86,7 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
             if keyed is None and link.own_scope and len(ids) == 1 and not c.role:
                 keyed = (link.own_scope, ids[0])
             if keyed is not None:
-                if scope is None:
-                    scope = keyed
-                else:
-                    terms.append(SCOPE_ROW)
-                    params.extend(keyed)
+                read_from(keyed)
                 if c.role:  # the scope says "took part"; the role is checked per row, by primary key
                     terms.append(
                         f"EXISTS (SELECT 1 FROM {link.table} x WHERE x.{link.record} = t.id "
@@ -126,11 +132,7 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
                 terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} >= ? AND {c.column} < ?)")
                 params.extend([c.low, c.high])
         elif isinstance(c, InScope):
-            if scope is None:
-                scope = (c.role, c.key)
-            else:
-                terms.append(SCOPE_ROW)
-                params.extend([c.role, c.key])
+            read_from((c.role, c.key))
         elif isinstance(c, LinkedAny):
             if not c.values:
                 return None

@@ -89,7 +89,8 @@ class DocumentChecker:
         self.others = others
         self.errors: list[BuildError] = []
         self.published = self._published()
-        self.captions = [img["span"] for img in text.images(source.text)]
+        self.images = text.images(source.text)
+        self.captions = [img["span"] for img in self.images]
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(BuildError(self.source.file, path, message))
@@ -189,7 +190,7 @@ class DocumentChecker:
         cited = {c["statement"] for c in casualties if c["statement"] is not None}
         facts.statement_summaries = {s["id"]: s["summary"] for s in statements if s["id"] in cited}
         checked = CheckedDocument(
-            source, text.byline(source.text), text.images(source.text), self.published, statements, events, casualties
+            source, text.byline(source.text), self.images, self.published, statements, events, casualties
         )
         return checked, facts
 
