@@ -46,9 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     api = Api(app)
     app.extensions["anchored_news_api"] = api
     ids.init_app(app, api)  # before the blueprints: their routes use the id converters
-    from . import actors, casualties, events, health, sources, statements
+    from . import actors, casualties, events, health, sources, statements, vocabularies
 
-    for module in (statements, actors, events, casualties, sources, health):
+    for module in (statements, actors, events, casualties, sources, health, vocabularies):
         api.register_blueprint(module.blp)
     docs.init_app(app, Path(app.config["SPEC_FILE"]))
     http.init_app(app)

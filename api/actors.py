@@ -2,13 +2,13 @@
 
 from schemas.envelopes import ActorList
 from schemas.names import normalize_name
-from schemas.queries import ActorQuery
+from schemas.queries import ActorFilters, ActorQuery
 from schemas.resources import Actor
 
 from .db import Database
 from .framework import Blueprint
-from .query.filters import AffiliatesOf, Args, Condition, Equal, Linked
-from .query.resolve import resolve_actor
+from .query.facets import Facet
+from .query.filters import AffiliatedWith, Args, Condition, Equal, Linked
 from .views import Operation, Resource, register
 
 blp = Blueprint(
@@ -27,15 +27,16 @@ def name_prefix(db: Database, args: Args) -> Condition | None:
     return Linked("actor_search", "actor_id", "key", prefix, prefix + "\U0010ffff")
 
 
-def affiliated_with(db: Database, args: Args) -> Condition | None:
-    """`affiliated_with`: the actors that belong to the named one; only its direct affiliates
-    with include_affiliates=false."""
-    if args.get("affiliated_with") is None:
-        return None
-    include = args["include_affiliates"]
-    resolution = resolve_actor(db, "affiliated_with", args["affiliated_with"], include, expand=False)
-    return AffiliatesOf(resolution, direct_only=not include)
-
+FACETS = (
+    Facet("kind", "t.kind", "Actor kind.", ignores=("kind",)),
+    Facet("country", "t.country", "ISO 3166-1 country code (null: none).", ignores=("country",)),
+    Facet(
+        "affiliation",
+        "t.affiliation_id",
+        "The body an actor directly belongs to (null: none).",
+        resource="actors",
+    ),
+)
 
 register(
     Resource(
@@ -45,7 +46,13 @@ register(
         page_schema=ActorList,
         record_schema=Actor,
         default_sort="name",
-        filters=(name_prefix, Equal("kind"), Equal("country", upper=True), affiliated_with),
+        filters=(
+            Equal("id"),
+            name_prefix,
+            Equal("kind"),
+            Equal("country", upper=True),
+            AffiliatedWith("affiliated_with"),
+        ),
         noun="actor",
         item_path="/<slug_id:actor_id>",
         list_op=Operation(
@@ -54,8 +61,22 @@ register(
             response="A page of actors.",
             doc="""List actors
 
-            Search names and aliases by prefix (`q`), filter by `kind`, `country` and
-            `affiliated_with` (everything that belongs to an actor). Paged by cursor.
+            Search names and aliases by prefix (`q`), filter by `id`, `kind`, `country` and
+            `affiliated_with` (everything that belongs to an actor). Several values of a filter,
+            comma-separated, match any of them. Paged by cursor; `include` adds the records the
+            page refers to.
+            """,
+        ),
+        filters_schema=ActorFilters,
+        facets=FACETS,
+        facets_op=Operation(
+            view="ActorFacets",
+            operation_id="listActorFacets",
+            response="Counts of the filtered actors by each facet asked for.",
+            doc="""Count actors by facet
+
+            Takes every filter of the list, and `facet`: the fields to count by (kind, country,
+            affiliation). Each facet applies every filter but its own.
             """,
         ),
         get_op=Operation(

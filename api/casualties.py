@@ -1,11 +1,12 @@
 """/casualties: casualty figures, each a claim by someone, as of a date."""
 
 from schemas.envelopes import CasualtyList
-from schemas.queries import CasualtyQuery
+from schemas.queries import CasualtyFilters, CasualtyQuery
 from schemas.resources import Casualty
 
 from .framework import Blueprint
-from .query.filters import Actor, ActorLink, DateRange, Equal, Place
+from .query.facets import Facet, dates
+from .query.filters import Actor, ActorLink, DateRange, Equal, Place, RecordIds
 from .views import Operation, Resource, register
 
 blp = Blueprint(
@@ -13,6 +14,17 @@ blp = Blueprint(
     __name__,
     url_prefix="/casualties",
     description="Casualty figures as claims: whose people, what category, how qualified, claimed by whom.",
+)
+
+FACETS = (
+    Facet("party", "t.party_id", "Whose people the figure counts.", ignores=("actor",), resource="actors"),
+    Facet(
+        "claimed_by", "t.claimed_by_id", "Who makes the claim (null: unattributed).", ignores=("claimed_by",), resource="actors"
+    ),
+    Facet("category", "t.category", "What the figure counts.", ignores=("category",)),
+    Facet("place", "t.place_id", "Where (null: not placed).", ignores=("location",), resource="places"),
+    Facet("source", "t.source_id", "The source that gives the figure.", ignores=("source",), resource="sources"),
+    *dates("as_of_start"),
 )
 
 register(
@@ -24,10 +36,11 @@ register(
         record_schema=Casualty,
         default_sort="-date",
         filters=(
+            Equal("id"),
             Actor("actor", ActorLink("party_id", scope="party")),
             Actor("claimed_by", ActorLink("claimed_by_id", scope="claimed_by")),
             Equal("category"),
-            Equal("source", "source_id"),
+            RecordIds("source", "source_id", "sources", "source"),
             Place("location", "casualty_places", "casualty_id", scope="casualty_place"),
             DateRange("as_of_start", "as_of_end"),
         ),
@@ -40,8 +53,22 @@ register(
             doc="""List casualty claims
 
             Filter by the party whose people are counted (`actor`), the claimant (`claimed_by`),
-            `category`, `source`, `location` (as on /events) and the date the figure holds for
-            (`since`/`until`). Paged by cursor.
+            `category`, `source`, `location` (as on /events), `id` and the date the figure holds
+            for (`since`/`until`; `undated`). Several values of a filter, comma-separated, match
+            any of them. Paged by cursor; `include` adds the records the page refers to.
+            """,
+        ),
+        filters_schema=CasualtyFilters,
+        facets=FACETS,
+        facets_op=Operation(
+            view="CasualtyFacets",
+            operation_id="listCasualtyFacets",
+            response="Counts of the filtered casualty claims by each facet asked for.",
+            doc="""Count casualty claims by facet
+
+            Takes every filter of the list, and `facet`: the fields to count by (party,
+            claimed_by, category, place, source; year, month or day of the date the figure holds
+            for). Each facet applies every filter but its own; undated claims count under null.
             """,
         ),
         get_op=Operation(

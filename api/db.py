@@ -22,7 +22,7 @@ from schemas.names import normalize_name
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # The layout of the tables this API reads; the build writes the same number (data/build/write.py),
 # and a test keeps the two equal.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # The `flask` commands that replace the database or add to the seeds (registered by data/cli.py).
 REBUILD_COMMANDS = ("build-db", "new-source")
 QUICK_CHECK_MAX_BYTES = 256 * 2**20
@@ -111,8 +111,8 @@ class Database:
         """Every name, alias and id, and the affiliation tree, kept in memory for resolution."""
         self.actor_refs = {}
         self.lookup = {}
-        for actor_id, name, kind in conn.execute("SELECT id, name, kind FROM actors"):
-            self.actor_refs[actor_id] = {"id": actor_id, "name": name, "kind": kind}
+        for actor_id, name, kind, country in conn.execute("SELECT id, name, kind, country FROM actors"):
+            self.actor_refs[actor_id] = {"id": actor_id, "name": name, "kind": kind, "country": country}
             self.lookup[normalize_name(actor_id)] = actor_id
             self.lookup[normalize_name(name)] = actor_id
         for alias_norm, actor_id in conn.execute("SELECT alias_norm, actor_id FROM aliases"):
@@ -127,17 +127,37 @@ class Database:
         """Every name of every place (the registry is small), for ``location=``."""
         self.place_names: list[tuple[str, str]] = list(conn.execute("SELECT name, place_id FROM place_names"))
         self.place_lookup = {normalize_name(name): place_id for name, place_id in self.place_names}
+        self.places: dict[str, tuple[str, str]] = {}  # id -> (name, precision)
+        self.place_codes: dict[str, set[str]] = {}  # id -> its region and country codes
+        within: dict[str, str | None] = {}
+        for place_id, name, precision, region, country, within_id in conn.execute(
+            "SELECT id, name, precision, region, country, within_id FROM places"
+        ):
+            self.places[place_id] = (name, precision)
+            self.place_codes[place_id] = {c for c in (region, country) if c}
+            within[place_id] = within_id
+        # id -> every place inside it, at any depth
+        self.places_within: dict[str, list[str]] = {place_id: [] for place_id in self.places}
+        for place_id in sorted(self.places):
+            parent = within[place_id]
+            while parent is not None:
+                self.places_within[parent].append(place_id)
+                parent = within[parent]
 
-    def cached_count(self, key, sql, params) -> int:
-        """Totals never change for a given filter in an immutable database; keep the recent ones."""
+    def cached_rows(self, key, sql, params) -> list:
+        """What an aggregate (a total, facet counts) gives never changes for a given filter in an
+        immutable database; keep the recent ones."""
         if key in self._counts:
             self._counts.move_to_end(key)
             return self._counts[key]
-        total = self.execute(sql, params).fetchone()[0]
-        self._counts[key] = total
+        rows = self.execute(sql, params).fetchall()
+        self._counts[key] = rows
         if len(self._counts) > 4096:
             self._counts.popitem(last=False)
-        return total
+        return rows
+
+    def cached_count(self, key, sql, params) -> int:
+        return int(self.cached_rows(key, sql, params)[0][0])
 
     def is_current(self) -> bool:
         try:

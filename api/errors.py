@@ -38,8 +38,13 @@ def _invalid_params(messages) -> list[dict]:
         if not isinstance(location_messages, dict):
             location_messages = {"_schema": location_messages}
         for name, reasons in location_messages.items():
-            if isinstance(reasons, dict):  # nested; not expected for flat query schemas
-                reasons = [str(v) for v in reasons.values()]
+            if isinstance(reasons, dict):  # a multi-value parameter: {position: [reasons]}
+                reasons = [
+                    f"value {position + 1 if isinstance(position, int) else position}: {' '.join(map(str, why))}"
+                    if isinstance(why, list)
+                    else str(why)
+                    for position, why in reasons.items()
+                ]
             for reason in reasons if isinstance(reasons, list) else [reasons]:
                 if reason == "Unknown field.":
                     reason = "Unknown parameter."

@@ -6,8 +6,10 @@ from __future__ import annotations
 import http
 
 import flask_smorest
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
+from webargs.fields import DelimitedList
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from schemas.envelopes import Problem
 
@@ -23,13 +25,20 @@ class QueryParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     def load_querystring(self, req, schema):
-        repeated = {
+        repeated = [name for name in req.args if len(req.args.getlist(name)) > 1]
+        refused = {
             name: ["Given more than once; give it once."]
-            for name in req.args
-            if len(req.args.getlist(name)) > 1 and not isinstance(schema.fields.get(name), fields.List)
+            for name in repeated
+            if not isinstance(schema.fields.get(name), DelimitedList)
         }
+        if refused:
+            raise ValidationError(refused)
         if repeated:
-            raise ValidationError(repeated)
+            # A repeated multi-value parameter (id=a&id=b) means what id=a,b means.
+            args = MultiDict(req.args)
+            for name in repeated:
+                args.setlist(name, [",".join(args.getlist(name))])
+            return self._makeproxy(args, schema)
         return super().load_querystring(req, schema)
 
 

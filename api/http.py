@@ -19,7 +19,11 @@ COMPRESS_MIN_BYTES = 1024
 COMPRESSIBLE = ("application/json", "application/problem+json", "application/yaml", "text/", "application/javascript")
 # Data routes: their body depends only on the build and the URL, so the ETag can be computed
 # before the view runs and a matching If-None-Match costs no query at all.
-DATA_BLUEPRINTS = {"statements", "events", "casualties", "actors", "sources"}
+DATA_BLUEPRINTS = {"statements", "events", "casualties", "actors", "sources", "vocabularies"}
+# Response headers a page's script may read (CORS); the request headers a preflight allows by default.
+EXPOSED_HEADERS = "ETag, Link, Retry-After, Content-Disposition"
+ALLOWED_HEADERS = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token: what a header name is
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -27,18 +31,42 @@ DOCS_CSP = (
 )
 
 
+def allowed_request_headers() -> str:
+    """A preflight allows the headers the browser asks for (fetch wrappers add X-Requested-With,
+    Cache-Control): the API takes no credentials and changes nothing, so a header lets no request
+    do more than a plain GET. A list that is not all header names gets the fixed one."""
+    asked = [name.strip() for name in request.headers.get("Access-Control-Request-Headers", "").split(",")]
+    names = [name for name in asked if name]
+    if names and all(_TOKEN.fullmatch(name) for name in names):
+        return ", ".join(names)
+    return ALLOWED_HEADERS
+
+
 def data_etag() -> str:
     key = f"{get_db().build_id}\0{request.path}\0{request.query_string.decode('latin-1')}"
     return '"' + get_db().build_id + "-" + hashlib.sha256(key.encode()).hexdigest()[:20] + '"'
 
 
+def _wanted(if_none_match: str) -> set[str]:
+    # Weak comparison, as RFC 9110 prescribes for If-None-Match.
+    return {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     if if_none_match.strip() == "*":
         return True
-    # Weak comparison, as RFC 9110 prescribes for If-None-Match; the -gzip variant is the same
-    # representation's compressed form.
-    wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    # The -gzip variant is the same representation's compressed form.
+    wanted = _wanted(if_none_match)
     return etag in wanted or etag[:-1] + '-gzip"' in wanted
+
+
+def _not_modified_etag(if_none_match: str, etag: str) -> str:
+    """The ETag a 304 carries: the one of the 200 it stands for, so the -gzip variant when the
+    client holds that one and still accepts gzip (its cache keeps the compressed body)."""
+    gzipped = etag[:-1] + '-gzip"'
+    if request.accept_encodings["gzip"] > 0 and gzipped in _wanted(if_none_match):
+        return gzipped
+    return etag
 
 
 def query_string_error(raw: bytes) -> str | None:
@@ -68,7 +96,7 @@ def before_request():
             etag = data_etag()
             if _matches(if_none_match, etag):
                 response = current_app.response_class(status=304)
-                response.headers["ETag"] = etag
+                response.headers["ETag"] = _not_modified_etag(if_none_match, etag)
                 return response
     return None
 
@@ -76,10 +104,11 @@ def before_request():
 def after_request(response):
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
         headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        headers["Access-Control-Allow-Headers"] = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+        headers["Access-Control-Allow-Headers"] = allowed_request_headers()
+        response.vary.add("Access-Control-Request-Headers")
         headers["Access-Control-Max-Age"] = "86400"
         headers["Allow"] = "GET, HEAD, OPTIONS"
     headers["X-Content-Type-Options"] = "nosniff"
@@ -102,6 +131,7 @@ def _compress(response):
     if (
         response.status_code != 200
         or response.direct_passthrough
+        or response.is_streamed  # never buffered here: a stream compresses itself as it goes (api.exports)
         or "Content-Encoding" in response.headers
         or "gzip" not in request.accept_encodings
         or request.accept_encodings["gzip"] == 0

@@ -5,7 +5,7 @@ from schemas.queries import SourceQuery
 from schemas.resources import SourceWithText
 
 from .framework import Blueprint
-from .query.filters import DateRange
+from .query.filters import DateRange, Equal
 from .views import Operation, Resource, register
 
 blp = Blueprint(
@@ -23,7 +23,7 @@ register(
         page_schema=SourceList,
         record_schema=SourceWithText,
         default_sort="-date",
-        filters=(DateRange("published_start", "published_end"),),
+        filters=(Equal("id"), DateRange("published_start", "published_end")),
         noun="source",
         item_path="/<source_id:source_id>",
         item_column="text_body",  # the record with its full text
@@ -34,7 +34,8 @@ register(
             doc="""List sources
 
             Every document with its outlet, byline, publication date (and how it was determined),
-            images, hash and counts. Filter by publication date (`since`/`until`). Paged by cursor.
+            images, hash and counts. Filter by `id` and publication date (`since`/`until`; `undated`).
+            Paged by cursor.
             """,
         ),
         get_op=Operation(

@@ -38,6 +38,10 @@ document and the character span it was coded from; quotes are verbatim.
 * Errors are RFC 9457 problem details (`application/problem+json`); unknown query parameters
   are errors.
 * Responses carry a strong `ETag` derived from the data build; send `If-None-Match` for a `304`.
+* A page with a next one also says so in a `Link: <...>; rel="next"` header (RFC 8288). CORS is
+  open to any origin, without credentials: a preflight allows the request headers it asks for,
+  and scripts can read `ETag`, `Link`, `Retry-After` and `Content-Disposition`.
+* `GET /vocabularies` gives every value of every vocabulary with a label and its definition.
 * Spans are offsets in Unicode code points into the source's `text`.
 """
 

@@ -16,13 +16,16 @@ from flask.views import MethodView
 from marshmallow import Schema
 from werkzeug.exceptions import NotFound
 
-from schemas.envelopes import Problem
+from schemas.envelopes import Problem, facets_of
+from schemas.queries import facet_query
 
 from .db import get_db
 from .errors import PROBLEM_JSON
 from .framework import Blueprint
-from .query.envelope import item_response, list_response
+from .query.envelope import facets_response, item_response, list_response
+from .query.facets import Facet, count_facets
 from .query.filters import FilterSpec, conditions, resolutions
+from .query.include import included
 from .query.paging import page
 
 NOT_FOUND = {
@@ -63,12 +66,21 @@ class Resource:
     list_op: Operation
     get_op: Operation
     item_column: str = "body"  # the column holding the record's JSON
+    # The facets operation (GET <prefix>/facets): the list's filters schema, the facets, its doc.
+    filters_schema: type[Schema] | None = None
+    facets: tuple[Facet, ...] = ()
+    facets_op: Operation | None = None
 
 
 def register(resource: Resource) -> None:
     """Add the resource's list and get-by-id MethodViews to its blueprint, in that order."""
     resource.blp.route("")(_list_view(resource))
+    if resource.facets:
+        resource.blp.route("/facets")(_facets_view(resource))
     resource.blp.route(resource.item_path)(_item_view(resource))
+    from .exports import register_exports  # <prefix>.csv etc.; imported here, as api.exports imports this module
+
+    register_exports(resource)
 
 
 def _documented(blp: Blueprint, op: Operation, schema: type[Schema], *, not_found: bool) -> Callable:
@@ -95,7 +107,27 @@ def _list_view(resource: Resource) -> type[MethodView]:
         sort = args.get("sort") or resource.default_sort
         found = conditions(db, resource.filters, args)
         result = page(db, resource.table, found, sort, args["limit"], args.get("cursor"))
-        return list_response(db, result, sort=sort, limit=args["limit"], resolved=resolutions(found))
+        extra = included(db, resource.table, result.bodies, args.get("include"))
+        return list_response(db, result, sort=sort, limit=args["limit"], resolved=resolutions(found), included=extra)
+
+    return type(op.view, (MethodView,), {"get": get, "__module__": blp.import_name})
+
+
+def _facets_view(resource: Resource) -> type[MethodView]:
+    blp, op, filters = resource.blp, resource.facets_op, resource.filters_schema
+    assert op is not None and filters is not None, "a resource with facets declares their operation and filters"
+    declared = {f.name: f for f in resource.facets}
+    name = op.view  # e.g. StatementFacets: the names of the query and envelope schemas derive from it
+    query = facet_query(filters, tuple(declared), f"{name}Query")
+    envelope = facets_of({f.name: f.description for f in resource.facets}, name)
+
+    @blp.doc(operationId=op.operation_id)
+    @blp.arguments(query(), location="query", as_kwargs=True)
+    @_documented(blp, op, envelope, not_found=False)
+    def get(self: MethodView, **args: Any) -> Response:
+        db = get_db()
+        counted = count_facets(db, resource.table, resource.filters, declared, args)
+        return facets_response(db, counted, facet_size=args["facet_size"])
 
     return type(op.view, (MethodView,), {"get": get, "__module__": blp.import_name})
 

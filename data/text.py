@@ -92,6 +92,16 @@ def sentence_around(text: str, span: Span) -> Span:
     return Span(para_start + start, para_start + end)
 
 
+def relative(span: Span, within: Span) -> Span:
+    """``span`` as offsets into the text of ``within``, clipped to it. ``sentence_around`` always
+    contains the span it was cut around, so nothing is clipped there; a span that only partly
+    overlaps ``within`` keeps the overlap, one outside it becomes empty at the nearer end."""
+    length = within.end - within.start
+    start = min(max(span.start - within.start, 0), length)
+    end = min(max(span.end - within.start, start), length)
+    return Span(start, end)
+
+
 _IMAGE = re.compile(r"^!\[(?P<alt>.*)\]\((?P<url>\S+)\)\s*$")
 _CREDIT = re.compile(r"\s*\[(?P<credit>[A-Z][A-Z .&-]*)\]\s*$")
 _BYLINE = re.compile(r"^BY (?P<name>[^\[\]]+?)\s*(?:\[(?P<email>[^\s\[\]@]+@[^\s\[\]]+)\])?\s*$")

@@ -1,5 +1,8 @@
-"""Query-string schemas: what each list operation accepts.
+"""Query-string schemas: what each list, facets and export operation accepts.
 
+Each resource has one filters schema (``StatementFilters``); its list adds paging
+(``StatementQuery``), its facets operation adds the facets to count (``facet_query``). A filter takes
+several values, comma-separated, where that makes sense (OR within a parameter, AND across them).
 Unknown parameters are errors (``?actr=Seoul`` must not silently return everything), and so are
 repeated scalar parameters; the API layer turns both into a 400 problem naming the parameter.
 """
@@ -14,6 +17,7 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from webargs.fields import DelimitedList
 
 from . import vocab
 
@@ -48,46 +52,77 @@ class Param(fields.String):
         return value
 
 
+MAX_VALUES = 20  # values in one comma-separated parameter
+INCLUDE_CHOICES = ("actors", "events", "sources", "places")
+UNDATED_CHOICES = ("include", "exclude", "only")
+
+
 def choice(choices, description):
     return fields.String(validate=validate.OneOf(tuple(choices)), metadata={"description": description})
+
+
+class Values(DelimitedList):
+    """Several values of one filter, comma-separated (``stance=condemn,accuse``): any of them
+    matches. A repeated parameter (``id=a&id=b``) is read as its values joined (see api.framework);
+    a value given twice counts once."""
+
+    def __init__(self, item: fields.Field, description: str, max_values: int = MAX_VALUES, **kwargs):
+        super().__init__(
+            item,
+            validate=validate.Length(min=1, max=max_values, error=f"Give 1 to {max_values} values, comma-separated."),
+            metadata={"description": f"{description} Several values, comma-separated: any of them matches."},
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+
+
+def values(description: str, max_length: int = MAX_TEXT) -> Values:
+    """Several free-text values (ids, names)."""
+    return Values(Param("One value.", max_length=max_length), description)
+
+
+def choices(vocabulary, description: str) -> Values:
+    """Several values of a vocabulary."""
+    return Values(fields.String(validate=validate.OneOf(tuple(vocabulary))), description)
 
 
 ACTOR_HELP = (
     "An actor id, name or alias, case-insensitively: `Seoul`, `seoul`, `south-korea` and `South Korea` "
     "all name South Korea. Unless include_affiliates=false, actors affiliated with it are included "
-    "(Seoul: its Foreign Ministry, NIS and UN ambassador). `meta.resolved` says what it matched."
+    "(Seoul: its Foreign Ministry, NIS and UN ambassador). `meta.resolved` says what each value matched."
 )
+ID_HELP = "Record ids: these records only (for fetching several known records in one request)."
 
 
-class ListQuery(Schema):
+class Filters(Schema):
+    """The filters of a list, shared by its page, facets and export operations."""
+
     class Meta:
         unknown = RAISE
         ordered = True
 
-    limit = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1, max=100),
-        metadata={"description": "Page size, 1 to 100."},
-    )
-    cursor = Param(
-        "Opaque cursor from `meta.next_cursor` of the previous page.",
-        max_length=512,
-        # unpadded base64url, as the API issues them (checked on the value as sent)
-        validators=[validate.Regexp(CURSOR_PATTERN, error="Is not a cursor this API issued.")],
-        metadata={"pattern": CURSOR_PATTERN},
-    )
+    id = values(ID_HELP)
 
 
-class DatedQuery(ListQuery):
+class DatedFilters(Filters):
     since = fields.Date(
         metadata={
-            "description": "Only records whose date range ends on or after this day (ISO 8601). Records with unknown dates are left out."
+            "description": "Only records whose date range ends on or after this day (ISO 8601). Undated "
+            "records are left out unless `undated=include`."
         }
     )
     until = fields.Date(
         metadata={
-            "description": "Only records whose date range starts on or before this day (ISO 8601). Records with unknown dates are left out."
+            "description": "Only records whose date range starts on or before this day (ISO 8601). Undated "
+            "records are left out unless `undated=include`."
         }
+    )
+    undated = choice(
+        UNDATED_CHOICES,
+        "Records with no known date: `include` them, `exclude` them, or list `only` them. The default: "
+        "`exclude` when `since` or `until` is given, else `include`.",
     )
 
     @validates_schema
@@ -115,27 +150,27 @@ SEARCH_HELP = (
 )
 
 
-class StatementQuery(DatedQuery, AffiliatesMixin):
-    sort = choice(("date", "-date"), "Order by date (`-date`: newest first, the default); ties by id.")
-    actor = Param(ACTOR_HELP + " Matches any of the speakers.")
-    target = Param("An actor the statement is about or aimed at; same matching as `actor`.")
-    stance = choice(vocab.STANCES, "What the speaker does.")
-    kind = choice(vocab.STATEMENT_KINDS, "Quoted in full, in part, or reported.")
-    event = Param("Event id.")
-    source = Param("Source id.")
+class StatementFilters(DatedFilters, AffiliatesMixin):
+    actor = values(ACTOR_HELP + " Matches any of the speakers.")
+    target = values("An actor the statement is about or aimed at; same matching as `actor`.")
+    stance = choices(vocab.STANCES, "What the speaker does.")
+    kind = choices(vocab.STATEMENT_KINDS, "Quoted in full, in part, or reported.")
+    event = values("Event id: statements about this event.")
+    certainty = choices(vocab.EVENT_CERTAINTIES, "How sure the sources are of the statement's event.")
+    source = values("Source id.")
     q = Param(SEARCH_HELP + " Searches quotes and summaries.")
 
 
-class EventQuery(DatedQuery, AffiliatesMixin):
-    sort = choice(("date", "-date"), "Order by date (`-date`: newest first, the default); ties by id.")
-    type = choice(vocab.EVENT_TYPES, "Event type.")
-    status = choice(vocab.EVENT_STATUSES, "Event status.")
-    certainty = choice(vocab.EVENT_CERTAINTIES, "How sure the source is that it happened.")
-    actor = Param(ACTOR_HELP + " Matches any participant.")
-    asserted_by = Param("Who claims, hints at or speculates about the event; same matching as `actor`.")
-    role = choice(vocab.PARTICIPANT_ROLES, "With `actor`: only where the actor has this role.")
-    location = Param(LOCATION_HELP)
-    source = Param("Source id: events that this source reports.")
+class EventFilters(DatedFilters, AffiliatesMixin):
+    type = choices(vocab.EVENT_TYPES, "Event type.")
+    status = choices(vocab.EVENT_STATUSES, "Event status.")
+    certainty = choices(vocab.EVENT_CERTAINTIES, "How sure the source is that it happened.")
+    plover = choices(vocab.PLOVER_CATEGORIES, "PLOVER category.")
+    actor = values(ACTOR_HELP + " Matches any participant.")
+    asserted_by = values("Who claims, hints at or speculates about the event; same matching as `actor`.")
+    role = choices(vocab.PARTICIPANT_ROLES, "With `actor`: only where the actor has one of these roles.")
+    location = values(LOCATION_HELP)
+    source = values("Source id: events that this source reports.")
     q = Param(SEARCH_HELP + " Searches titles and descriptions.")
 
     @validates_schema
@@ -144,27 +179,102 @@ class EventQuery(DatedQuery, AffiliatesMixin):
             raise ValidationError("needs actor", "role")
 
 
-class CasualtyQuery(DatedQuery, AffiliatesMixin):
-    sort = choice(("date", "-date"), "Order by the date the figure holds for (`-date` first by default); ties by id.")
-    actor = Param("Whose people the figure counts (the party); same matching as on /statements.")
-    claimed_by = Param("Who makes the claim; same matching as `actor`.")
-    category = choice(vocab.CASUALTY_CATEGORIES, "What the figure counts.")
-    location = Param(LOCATION_HELP)
-    source = Param("Source id.")
+class CasualtyFilters(DatedFilters, AffiliatesMixin):
+    actor = values("Whose people the figure counts (the party); same matching as on /statements.")
+    claimed_by = values("Who makes the claim; same matching as `actor`.")
+    category = choices(vocab.CASUALTY_CATEGORIES, "What the figure counts.")
+    location = values(LOCATION_HELP)
+    source = values("Source id.")
 
 
-class ActorQuery(ListQuery, AffiliatesMixin):
-    sort = choice(("name", "-name"), "Order by name (the default) or reverse; ties by id.")
+class ActorFilters(Filters, AffiliatesMixin):
     q = Param("Prefix of any word-start of a name or alias, case-insensitive: `seo`, `jong un`.")
-    kind = choice(vocab.ACTOR_KINDS, "Actor kind.")
-    country = fields.String(
-        validate=validate.Regexp(r"^[A-Za-z]{2}$", error="must be an ISO 3166-1 alpha-2 code"),
-        metadata={"description": "ISO 3166-1 alpha-2 country code, case-insensitive."},
+    kind = choices(vocab.ACTOR_KINDS, "Actor kind.")
+    country = Values(
+        fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$", error="must be an ISO 3166-1 alpha-2 code")),
+        "ISO 3166-1 alpha-2 country code, case-insensitive.",
     )
-    affiliated_with = Param(
+    affiliated_with = values(
         "Actors that belong to this one (id, name or alias); with include_affiliates=false, only its direct affiliates."
     )
 
 
-class SourceQuery(DatedQuery):
-    sort = choice(("date", "-date"), "Order by publication date (`-date`: newest first, the default); ties by id.")
+class SourceFilters(DatedFilters):
+    pass
+
+
+class Paging(Schema):
+    """Page size, cursor and related records: what a page adds to its filters."""
+
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Page size, 1 to 100."},
+    )
+    cursor = Param(
+        "Opaque cursor from `meta.next_cursor` of the previous page.",
+        max_length=512,
+        # unpadded base64url, as the API issues them (checked on the value as sent)
+        validators=[validate.Regexp(CURSOR_PATTERN, error="Is not a cursor this API issued.")],
+        metadata={"pattern": CURSOR_PATTERN},
+    )
+    include = Values(
+        fields.String(validate=validate.OneOf(INCLUDE_CHOICES)),
+        "Add the full records the page refers to, each once, under `included`: `actors`, `events`, "
+        "`sources` (without their text), `places`.",
+    )
+
+
+DATE_SORT = ("date", "-date")
+
+
+def _sort(sorts, description):
+    return choice(sorts, description)
+
+
+class StatementQuery(StatementFilters, Paging):
+    sort = _sort(DATE_SORT, "Order by date (`-date`: newest first, the default); ties by id.")
+
+
+class EventQuery(EventFilters, Paging):
+    sort = _sort(DATE_SORT, "Order by date (`-date`: newest first, the default); ties by id.")
+
+
+class CasualtyQuery(CasualtyFilters, Paging):
+    sort = _sort(DATE_SORT, "Order by the date the figure holds for (`-date` first by default); ties by id.")
+
+
+class ActorQuery(ActorFilters, Paging):
+    sort = _sort(("name", "-name"), "Order by name (the default) or reverse; ties by id.")
+
+
+class SourceQuery(SourceFilters, Paging):
+    sort = _sort(DATE_SORT, "Order by publication date (`-date`: newest first, the default); ties by id.")
+
+
+FACET_SIZE_MAX = 200
+
+
+def facet_query(filters: type[Schema], facets: tuple[str, ...], name: str) -> type[Schema]:
+    """The query of a facets operation: the list's filters, the facets asked for, and how many
+    values each may show."""
+    return type(
+        name,
+        (filters,),
+        {
+            "facet": Values(
+                fields.String(validate=validate.OneOf(facets)),
+                "The facets to count, comma-separated (or the parameter repeated).",
+                max_values=len(facets),
+                required=True,
+            ),
+            "facet_size": fields.Integer(
+                load_default=20,
+                validate=validate.Range(min=1, max=FACET_SIZE_MAX),
+                metadata={
+                    "description": f"Values shown per facet, the most frequent first (1 to {FACET_SIZE_MAX}); "
+                    "`meta.truncated` names the facets that had more."
+                },
+            ),
+        },
+    )

@@ -5,6 +5,7 @@ JSON never changes between requests); the API serves those bodies inside list en
 the envelope schemas below; apispec turns all of them into the OpenAPI document.
 
 Every field is ``required`` so that the contract says it is always present; nullable ones say so.
+The one exception is ``highlights``, which the build never renders: a list searched with ``q`` adds it.
 """
 
 from marshmallow import Schema, fields, validate
@@ -39,6 +40,7 @@ class ActorRef(Schema):
     id = text("Actor id (a stable slug).")
     name = text("Display name.")
     kind = enum(vocab.ACTOR_KINDS, metadata={"description": "What sort of actor this is."})
+    country = nullable(fields.String, "ISO 3166-1 alpha-2 country code.")
 
 
 class SourceRef(Schema):
@@ -55,10 +57,30 @@ class SourceRef(Schema):
     )
 
 
+PLACE_PRECISION_HELP = "What the coordinates stand for: a point, or the centre of a city, district, region or country."
+
+
+class PlaceRef(Schema):
+    id = text("Place id in the place registry.")
+    name = text("The place's canonical name.")
+    region = nullable(fields.String, "ISO 3166-2 subdivision code, e.g. RU-KRS.")
+    country = text("ISO 3166-1 alpha-2 country code.")
+    lat = fields.Float(required=True, metadata={"description": "Latitude, WGS84 degrees."})
+    lon = fields.Float(required=True, metadata={"description": "Longitude, WGS84 degrees."})
+    precision = enum(vocab.PLACE_PRECISIONS, metadata={"description": PLACE_PRECISION_HELP})
+
+
 class EventRef(Schema):
     id = text("Event id.")
     type = enum(vocab.EVENT_TYPES, metadata={"description": "Event type."})
     title = text("Short title.")
+    date_start = nullable(fields.Date, "First day the event can be (null when unknown).")
+    date_end = nullable(fields.Date, "Last day the event can be (null when unknown).")
+    date_precision = enum(
+        vocab.DATE_PRECISIONS,
+        metadata={"description": "How precisely it is dated; `range`: only known to lie between the two days."},
+    )
+    place = nullable(fields.Nested, "Where it happened, if known.", PlaceRef)
 
 
 class CasualtyRef(Schema):
@@ -77,6 +99,42 @@ class SpanSchema(Schema):
         required=True, metadata={"description": "Offset of the first character (Unicode code points)."}
     )
     end = fields.Integer(required=True, metadata={"description": "Offset one past the last character."})
+
+
+def excerpt_span_field():
+    """Where ``span`` falls inside ``excerpt``."""
+    return fields.Nested(
+        SpanSchema,
+        required=True,
+        metadata={
+            "description": "Where `span` is inside `excerpt`: offsets into the excerpt (Unicode code points), "
+            "clipped to it; `excerpt[start:end]` is the text at `span` in the source."
+        },
+    )
+
+
+class Highlight(Schema):
+    field = fields.String(
+        required=True,
+        validate=validate.OneOf(("quote", "summary", "title", "description")),
+        metadata={"description": "The field of the record the match is in."},
+    )
+    start = fields.Integer(
+        required=True, metadata={"description": "Offset of the match's first character in the field (code points)."}
+    )
+    end = fields.Integer(required=True, metadata={"description": "Offset one past its last character."})
+
+
+def highlights_field(searched: str):
+    """Where a full-text search matched; the build never renders it (a list adds it per request)."""
+    return fields.List(
+        fields.Nested(Highlight),
+        metadata={
+            "description": f"Present only in lists searched with `q`: every match of the search words in {searched}, "
+            "field by field in text order (matched as `q` matches: case and Latin diacritics ignored, `word*` a "
+            "prefix). Absent from single records and from lists without `q`."
+        },
+    )
 
 
 DATE_BASIS_HELP = "How the date was determined."
@@ -144,7 +202,9 @@ class Statement(Schema):
         metadata={"description": "Where the quote (or, for a paraphrase, the reporting words) is in the source text."},
     )
     excerpt = text("The sentence of the source around the span.")
+    excerpt_span = excerpt_span_field()
     note = nullable(fields.String, "Annotator's note.")
+    highlights = highlights_field("`quote` and `summary`")
 
 
 class Location(Schema):
@@ -155,12 +215,7 @@ class Location(Schema):
     country = text("ISO 3166-1 alpha-2 country code.")
     lat = fields.Float(required=True, metadata={"description": "Latitude, WGS84 degrees."})
     lon = fields.Float(required=True, metadata={"description": "Longitude, WGS84 degrees."})
-    precision = enum(
-        vocab.PLACE_PRECISIONS,
-        metadata={
-            "description": "What the coordinates stand for: a point, or the centre of a city, district, region or country."
-        },
-    )
+    precision = enum(vocab.PLACE_PRECISIONS, metadata={"description": PLACE_PRECISION_HELP})
 
 
 class Participant(Schema):
@@ -172,6 +227,7 @@ class EventSupport(Schema):
     source = fields.Nested(SourceRef, required=True)
     span = fields.Nested(SpanSchema, required=True)
     excerpt = text("The sentence of the source that reports the event.")
+    excerpt_span = excerpt_span_field()
 
 
 class Event(Schema):
@@ -213,6 +269,7 @@ class Event(Schema):
         metadata={"description": "Events linked to this one, e.g. where sources disagree."},
     )
     note = nullable(fields.String, "Annotator's note.")
+    highlights = highlights_field("`title` and `description`")
 
 
 class AsOf(Schema):
@@ -244,6 +301,7 @@ class Casualty(Schema):
     source = fields.Nested(SourceRef, required=True)
     span = fields.Nested(SpanSchema, required=True)
     excerpt = text("The sentence of the source that gives the figure.")
+    excerpt_span = excerpt_span_field()
     note = nullable(fields.String, "Annotator's note.")
 
 
@@ -262,8 +320,30 @@ class Actor(Schema):
     )
     wikidata = nullable(fields.String, "Wikidata item id.")
     statement_count = fields.Integer(required=True, metadata={"description": "Statements this actor made."})
+    statement_count_with_affiliates = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Statements made by this actor or any actor affiliated with it, at any depth "
+            "(what `GET /statements?actor=<id>` counts)."
+        },
+    )
     event_count = fields.Integer(required=True, metadata={"description": "Events this actor took part in."})
     note = nullable(fields.String, "Annotator's note.")
+
+
+class Place(Schema):
+    id = text("Place id in the place registry.")
+    name = text("The place's canonical name.")
+    aliases = fields.List(
+        fields.String(), required=True, metadata={"description": "Other names and spellings ('Kursk region')."}
+    )
+    region = nullable(fields.String, "ISO 3166-2 subdivision code, e.g. RU-KRS.")
+    country = text("ISO 3166-1 alpha-2 country code.")
+    lat = fields.Float(required=True, metadata={"description": "Latitude, WGS84 degrees."})
+    lon = fields.Float(required=True, metadata={"description": "Longitude, WGS84 degrees."})
+    precision = enum(vocab.PLACE_PRECISIONS, metadata={"description": PLACE_PRECISION_HELP})
+    within = nullable(fields.Nested, "The place this one lies within (null when none of the registry).", PlaceRef)
+    wikidata = nullable(fields.String, "Wikidata item id.")
 
 
 class Byline(Schema):

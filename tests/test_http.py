@@ -62,3 +62,60 @@ def test_head_works_like_get_without_a_body(client):
     response = client.head("/statements")
     assert response.status_code == 200
     assert response.get_data() == b""
+
+
+def test_the_gzip_etag_is_the_one_its_304_carries(client):
+    zipped = client.get("/statements?limit=50", headers={"Accept-Encoding": "gzip"})
+    etag = zipped.headers["ETag"]
+    assert etag.endswith('-gzip"')
+    again = client.get("/statements?limit=50", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    weak = client.get("/statements?limit=50", headers={"Accept-Encoding": "gzip", "If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304 and weak.headers["ETag"] == etag
+    # A client that no longer takes gzip is told the plain representation's ETag.
+    plain = client.get("/statements?limit=50", headers={"If-None-Match": etag})
+    assert plain.status_code == 304 and plain.headers["ETag"] == etag.replace('-gzip"', '"')
+    assert client.get("/statements?limit=50").headers["ETag"] == plain.headers["ETag"]
+
+
+def test_paged_lists_link_to_the_next_page(client):
+    first = client.get("/statements?limit=10&sort=date")
+    body = first.get_json()
+    assert body["links"]["next"]
+    assert first.headers["Link"] == f'<{body["links"]["next"]}>; rel="next"'
+    url, pages = first.headers["Link"][1:].split(">;")[0], 1
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages += 1
+        next_url = response.get_json()["links"]["next"]
+        assert response.headers.get("Link") == (f'<{next_url}>; rel="next"' if next_url else None)
+        url = next_url
+    assert pages > 1
+    statement = body["data"][0]["id"]
+    assert "Link" not in client.get(f"/statements/{statement}").headers
+
+
+def test_cors_exposes_the_headers_a_page_reads(client):
+    response = client.get("/statements?limit=1", headers={"Origin": "https://app.example"})
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Link", "Retry-After", "Content-Disposition"} <= exposed
+
+
+def test_preflight_allows_the_headers_the_browser_asks_for(client):
+    def preflight(asked=None):
+        headers = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        if asked is not None:
+            headers["Access-Control-Request-Headers"] = asked
+        response = client.options("/statements", headers=headers)
+        assert response.status_code == 200
+        assert "Access-Control-Request-Headers" in response.headers["Vary"]
+        return response.headers["Access-Control-Allow-Headers"]
+
+    fixed = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+    assert preflight() == fixed
+    assert preflight("cache-control,x-requested-with") == "cache-control, x-requested-with"
+    assert preflight(" if-none-match , x-client-version ,") == "if-none-match, x-client-version"
+    assert preflight("x-ok,not a header") == fixed
+    assert preflight("x-ok,(bad)") == fixed
+    assert preflight("") == fixed

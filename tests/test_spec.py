@@ -19,6 +19,7 @@ EXPECTED_OPERATIONS = {
     "listSources",
     "getSource",
     "getHealth",
+    "getVocabularies",
 }
 
 

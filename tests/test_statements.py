@@ -31,8 +31,8 @@ def test_seoul_means_the_south_korean_government_with_its_ministries_and_envoys(
     (resolution,) = body["meta"]["resolved"]
     assert resolution["matched"]["id"] == "south-korea"
     assert resolution["parameter"] == "actor" and resolution["include_affiliates"] is True
-    assert {a["id"] for a in resolution["actors"]} == south_korean_government(client)
-    assert resolution["actor_count"] == len(resolution["actors"])
+    assert {a["id"] for a in resolution["covers"]} == south_korean_government(client)
+    assert resolution["count"] == len(resolution["covers"])
 
 
 @pytest.mark.parametrize("value", ["Seoul", "seoul", "SEOUL", "south-korea", "South Korea", "  south   korea "])
@@ -44,7 +44,7 @@ def test_the_same_actor_by_id_name_or_alias(client, value):
 def test_include_affiliates_false_narrows_to_the_actor_itself(client):
     body = get_json(client, "/statements?actor=Seoul&include_affiliates=false&limit=100")
     assert body["data"] and all("south-korea" in speaker_ids(s) for s in body["data"])
-    assert [a["id"] for a in body["meta"]["resolved"][0]["actors"]] == ["south-korea"]
+    assert [a["id"] for a in body["meta"]["resolved"][0]["covers"]] == ["south-korea"]
     wide = get_json(client, "/statements?actor=Seoul&limit=100")
     assert wide["meta"]["total"] > body["meta"]["total"]
 
@@ -53,7 +53,7 @@ def test_an_actor_that_matches_nothing_gives_an_empty_list_and_says_so(client):
     body = get_json(client, "/statements?actor=Seol")
     assert body["data"] == [] and body["meta"]["total"] == 0
     (resolution,) = body["meta"]["resolved"]
-    assert resolution["matched"] is None and resolution["actors"] == [] and resolution["actor_count"] == 0
+    assert resolution["matched"] is None and resolution["covers"] == [] and resolution["count"] == 0
     assert "Seol" in resolution["message"] and "South Korea" in resolution["message"]  # a suggestion
 
 
@@ -173,7 +173,7 @@ def test_a_large_affiliation_tree_is_counted_not_listed_in_full(seeds_copy, tmp_
 
     from api import create_app
     from data.build import build_database
-    from schemas.envelopes import RESOLVED_ACTORS_SHOWN
+    from schemas.envelopes import RESOLVED_SHOWN
 
     registry_path = seeds_copy / "actors.yaml"
     registry = yaml.safe_load(registry_path.read_text(encoding="utf-8"))
@@ -188,7 +188,7 @@ def test_a_large_affiliation_tree_is_counted_not_listed_in_full(seeds_copy, tmp_
 
     (resolution,) = get_json(client, "/statements?actor=Seoul")["meta"]["resolved"]
     tree = get_all(client, "/actors?affiliated_with=south-korea&limit=100")
-    assert resolution["actor_count"] == len(tree) + 1 > RESOLVED_ACTORS_SHOWN
-    assert len(resolution["actors"]) == RESOLVED_ACTORS_SHOWN
-    assert resolution["actors"][0]["id"] == "south-korea"
-    assert {a["id"] for a in resolution["actors"][1:]} <= {a["id"] for a in tree}
+    assert resolution["count"] == len(tree) + 1 > RESOLVED_SHOWN
+    assert len(resolution["covers"]) == RESOLVED_SHOWN
+    assert resolution["covers"][0]["id"] == "south-korea"
+    assert {a["id"] for a in resolution["covers"][1:]} <= {a["id"] for a in tree}

@@ -13,20 +13,30 @@ from urllib.parse import urlencode
 import orjson
 from flask import Response, current_app, request
 
-from schemas.envelopes import ActorResolution, Links, ListMeta
+from schemas.envelopes import Links, ListMeta
+from schemas.envelopes import Resolution as ResolutionSchema
 
 from ..db import Database
+from .facets import FacetCounts
+from .highlight import SEARCHED_FIELDS, with_highlights
 from .paging import Page
 from .resolve import Resolution
 
 _meta_schema = ListMeta()
 _links_schema = Links()
-_resolution_schema = ActorResolution()
+_resolution_schema = ResolutionSchema()
 
 
-def _url(args: dict[str, str]) -> str:
+def _url(args: Sequence[tuple[str, str]]) -> str:
     query = urlencode(args)
     return request.path + (f"?{query}" if query else "")
+
+
+def _rows(bodies: Sequence[str]) -> Sequence[str]:
+    """The page's record bodies, with ``highlights`` when the list was searched with ``q``."""
+    fields = SEARCHED_FIELDS.get(request.blueprint or "")
+    query = request.args.get("q")
+    return bodies if fields is None or query is None else with_highlights(bodies, fields, query)
 
 
 def _dumped_resolution(db: Database, resolution: Resolution) -> Any:
@@ -40,8 +50,16 @@ def _dumped_resolution(db: Database, resolution: Resolution) -> Any:
     return dumped
 
 
-def list_response(db: Database, page: Page, *, sort: str, limit: int, resolved: Sequence[Resolution]) -> Response:
-    args = dict(request.args.items())
+def list_response(
+    db: Database,
+    page: Page,
+    *,
+    sort: str,
+    limit: int,
+    resolved: Sequence[Resolution],
+    included: str | None = None,  # the `included` object as JSON text (query/include.py), or None
+) -> Response:
+    args = list(request.args.items(multi=True))  # a repeated parameter (id=a&id=b) stays repeated
     meta = _meta_schema.dump(
         {"total": page.total, "limit": limit, "sort": sort, "next_cursor": page.next_cursor, "resolved": []}
     )
@@ -49,19 +67,25 @@ def list_response(db: Database, page: Page, *, sort: str, limit: int, resolved: 
     links = _links_schema.dump(
         {
             "self": _url(args),
-            "next": _url({**args, "cursor": page.next_cursor}) if page.next_cursor else None,
+            "next": _url([*(a for a in args if a[0] != "cursor"), ("cursor", page.next_cursor)])
+            if page.next_cursor
+            else None,
         }
     )
     body = (
         '{"data":['
-        + ",".join(page.bodies)
+        + ",".join(_rows(page.bodies))
         + '],"meta":'
         + orjson.dumps(meta).decode()  # the same compact UTF-8 JSON as json.dumps(ensure_ascii=False), faster
         + ',"links":'
         + orjson.dumps(links).decode()
+        + (',"included":' + included if included is not None else "")
         + "}"
     )
-    return current_app.response_class(body, mimetype="application/json")
+    response = current_app.response_class(body, mimetype="application/json")
+    if links["next"]:
+        response.headers["Link"] = f'<{links["next"]}>; rel="next"'  # RFC 8288, for clients that page by headers
+    return response
 
 
 def item_response(db: Database, table: str, record_id: str, column: str = "body") -> Response | None:
@@ -70,3 +94,15 @@ def item_response(db: Database, table: str, record_id: str, column: str = "body"
     if row is None:
         return None
     return current_app.response_class(row[0], mimetype="application/json")
+
+
+def facets_response(db: Database, counted: FacetCounts, *, facet_size: int) -> Response:
+    """Facet counts in the ``{"data", "meta", "links"}`` envelope."""
+    meta = {
+        "total": counted.total,
+        "facet_size": facet_size,
+        "truncated": counted.truncated,
+        "resolved": [_dumped_resolution(db, r) for r in counted.resolved],
+    }
+    body = {"data": counted.buckets, "meta": meta, "links": {"self": request.full_path.rstrip("?")}}
+    return current_app.response_class(orjson.dumps(body), mimetype="application/json")

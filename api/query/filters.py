@@ -1,8 +1,8 @@
 """Filters: typed conditions, built from a list operation's parsed arguments.
 
 A resource declares its filters as a tuple of specs (``Equal("stance")``, ``Actor("actor", ...)``,
-``DateRange(...)``, ``Search("q", ...)``, or a plain function for a special case); each spec turns
-its parameter(s) into at most one condition. ``api.query.sql`` is the one place conditions
+``DateRange(...)``, ``Search("q", ...)``); each spec turns its parameter(s), each of which may
+carry several values (OR), into at most one condition (conditions are ANDed). ``api.query.sql`` is the one place conditions
 become SQL.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from ..db import Database
-from .resolve import Resolution, resolve_actor, resolve_place
+from .resolve import Resolution, resolve_actor, resolve_place, resolve_record
 
 Args = Mapping[str, Any]
 
@@ -36,6 +36,18 @@ class OneOf:
     """``t.column`` is one of ``values``; none matches nothing."""
 
     column: str
+    values: tuple[str, ...]
+    resolutions: tuple[Resolution, ...] = ()  # what each value named, when it names records
+
+
+@dataclass(frozen=True)
+class ThroughOneOf:
+    """``t.column`` points at a row of ``table`` whose ``field`` is one of ``values`` (a
+    statement's event's certainty); none matches nothing."""
+
+    column: str
+    table: str
+    field: str
     values: tuple[str, ...]
 
 
@@ -58,6 +70,7 @@ class LinkedAny:
     record: str
     column: str
     values: tuple[str, ...]
+    resolutions: tuple[Resolution, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class InScope:
 
     role: str
     key: str
+    resolutions: tuple[Resolution, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,29 +99,37 @@ class ActorLink:
 
 @dataclass(frozen=True)
 class ActorMatch:
-    """The records linked to the actors a parameter resolved to (optionally with a participant role)."""
+    """The records linked to the actors a parameter's values resolved to (optionally with one of
+    the participant roles)."""
 
     link: ActorLink
-    resolution: Resolution
-    role: str | None = None  # a link table with a ``role`` column: only rows with this role
+    resolutions: tuple[Resolution, ...]
+    roles: tuple[str, ...] = ()  # a link table with a ``role`` column: only rows with one of these
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for r in self.resolutions for a in r.ids))
 
 
 @dataclass(frozen=True)
 class AffiliatesOf:
-    """The actors affiliated with the resolved one: directly, or at any depth."""
+    """The actors affiliated with the resolved ones: directly, or at any depth."""
 
-    resolution: Resolution
+    resolutions: tuple[Resolution, ...]
     direct_only: bool
 
 
 @dataclass(frozen=True)
 class DateOverlap:
-    """Records whose date range [start, end] overlaps [since, until]; unknown dates are out."""
+    """Records whose date range [start, end] overlaps [since, until] (either may be open), and
+    what to do with undated records: ``include`` them as well, ``exclude`` them, or keep ``only``
+    them (then the range is not applied)."""
 
     since: dt.date | None
     until: dt.date | None
     start: str
     end: str
+    undated: str
 
 
 @dataclass(frozen=True)
@@ -127,14 +149,26 @@ class SortKeyRange:
 
 
 Condition = Union[
-    Equals, OneOf, Linked, LinkedAny, InScope, ActorMatch, AffiliatesOf, DateOverlap, FullText, SortKeyRange
+    Equals,
+    OneOf,
+    ThroughOneOf,
+    Linked,
+    LinkedAny,
+    InScope,
+    ActorMatch,
+    AffiliatesOf,
+    DateOverlap,
+    FullText,
+    SortKeyRange,
 ]
+
+
 FilterSpec = Callable[[Database, Args], Union[Condition, None]]
 
 
 def resolutions(conditions: Sequence[Condition]) -> list[Resolution]:
-    """What the actor-valued parameters resolved to, in the order they were given."""
-    return [c.resolution for c in conditions if isinstance(c, (ActorMatch, AffiliatesOf))]
+    """What the values of parameters naming records resolved to, in the order of the filters."""
+    return [r for c in conditions for r in getattr(c, "resolutions", ())]
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,67 +177,120 @@ def resolutions(conditions: Sequence[Condition]) -> list[Resolution]:
 
 @dataclass(frozen=True)
 class Equal:
-    """``param`` equals the column (``column``, by default named as the parameter)."""
+    """``param``: the column (``column``, by default named as the parameter) is one of its values."""
 
     param: str
     column: str | None = None
-    upper: bool = False  # compare the value upper-cased (country codes)
+    upper: bool = False  # compare the values upper-cased (country codes)
+
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
-        value = args.get(self.param)
-        if value is None:
+        values = args.get(self.param)
+        if values is None:
             return None
-        return Equals(self.column or self.param, value.upper() if self.upper else value)
+        values = tuple(dict.fromkeys(v.upper() for v in values)) if self.upper else tuple(values)
+        column = self.column or self.param
+        return Equals(column, values[0]) if len(values) == 1 else OneOf(column, values)
 
 
 @dataclass(frozen=True)
-class LinkedBy:
-    """``param`` is a value that a link table pairs records with."""
+class Through:
+    """``param``: the row the record's ``column`` points at, in ``table``, has one of these ``field``
+    values (a statement's event's certainty)."""
 
     param: str
-    table: str
-    record: str
     column: str
+    table: str
+    field: str
+
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
-        value = args.get(self.param)
-        return None if value is None else Linked(self.table, self.record, self.column, value)
+        values = args.get(self.param)
+        return None if values is None else ThroughOneOf(self.column, self.table, self.field, tuple(values))
+
+
+@dataclass(frozen=True)
+class RecordIds:
+    """``param`` names records of ``table`` by id (``event``, ``source``): the record's ``column``
+    is one of them, or, with ``link`` (link table, its record column, its id column), a link table
+    pairs the record with one. Each value is reported in ``meta.resolved``, with suggestions when
+    no record has that id."""
+
+    param: str
+    column: str
+    table: str
+    noun: str
+    link: tuple[str, str, str] | None = None
+
+
+    def __call__(self, db: Database, args: Args) -> Condition | None:
+        values = args.get(self.param)
+        if values is None:
+            return None
+        found = tuple(resolve_record(db, self.param, v, self.table, self.noun) for v in values)
+        ids = tuple(r.matched for r in found if r.matched)
+        if self.link is None:
+            return OneOf(self.column, ids, found)
+        table, record, column = self.link
+        return LinkedAny(table, record, column, ids, found)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """``param`` names an actor (with its affiliates unless include_affiliates=false); ``role``, the
-    parameter restricting the actor's role on the link table, if any."""
+    """``param`` names actors (each with its affiliates unless include_affiliates=false); ``role``,
+    the parameter restricting the actors' role on the link table, if any."""
 
     param: str
     link: ActorLink
     role: str | None = None
 
+
     def __call__(self, db: Database, args: Args) -> Condition | None:
-        value = args.get(self.param)
-        if value is None:
+        values = args.get(self.param)
+        if values is None:
             return None
-        resolution = resolve_actor(db, self.param, value, args["include_affiliates"])
-        return ActorMatch(self.link, resolution, args.get(self.role) if self.role else None)
+        found = tuple(resolve_actor(db, self.param, v, args["include_affiliates"]) for v in values)
+        roles = tuple(args.get(self.role) or ()) if self.role else ()
+        return ActorMatch(self.link, found, roles)
+
+
+@dataclass(frozen=True)
+class AffiliatedWith:
+    """``param``: the actors that belong to the named ones; only their direct affiliates with
+    include_affiliates=false."""
+
+    param: str
+
+
+    def __call__(self, db: Database, args: Args) -> Condition | None:
+        values = args.get(self.param)
+        if values is None:
+            return None
+        include = args["include_affiliates"]
+        found = tuple(resolve_actor(db, self.param, v, include, expand=False) for v in values)
+        return AffiliatesOf(found, direct_only=not include)
 
 
 @dataclass(frozen=True)
 class DateRange:
-    """``since``/``until``: overlap with the record's [start, end] columns."""
+    """``since``/``until``: overlap with the record's [start, end] columns; ``undated``: what
+    becomes of records with no known date."""
 
     start: str = "date_start"
     end: str = "date_end"
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
         since, until = args.get("since"), args.get("until")
-        if since is None and until is None:
+        ranged = since is not None or until is not None
+        undated = args.get("undated") or ("exclude" if ranged else "include")
+        if not ranged and undated == "include":
             return None
-        return DateOverlap(since, until, self.start, self.end)
+        return DateOverlap(since, until, self.start, self.end, undated)
 
 
 @dataclass(frozen=True)
 class Place:
-    """``param`` names a place (or a region or country code): records located there or within it.
+    """``param`` names places (or region or country codes): records located there or within them.
     The build files each record under every key that names its place: in the link table
     (``table``, its ``record`` column) and, date-sorted, in the scopes table under ``scope``."""
 
@@ -212,14 +299,17 @@ class Place:
     record: str
     scope: str
 
+
     def __call__(self, db: Database, args: Args) -> Condition | None:
-        value = args.get(self.param)
-        if value is None:
+        values = args.get(self.param)
+        if values is None:
             return None
-        keys = resolve_place(db, value)
+        found = [resolve_place(db, self.param, v) for v in values]
+        keys = tuple(dict.fromkeys(k for f in found for k in f.keys))
+        reported = tuple(f.resolution for f in found)
         if len(keys) == 1:
-            return InScope(self.scope, keys[0])
-        return LinkedAny(self.table, self.record, "place_key", keys)  # words of several places' names
+            return InScope(self.scope, keys[0], reported)
+        return LinkedAny(self.table, self.record, "place_key", keys, reported)
 
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)
@@ -244,13 +334,19 @@ class Search:
     param: str
     table: str
 
+
     def __call__(self, db: Database, args: Args) -> Condition | None:
         value = args.get(self.param)
         return None if value is None else FullText(self.table, fts_query(value))
 
 
-def conditions(db: Database, specs: Sequence[FilterSpec], args: Args) -> list[Condition]:
-    """The conditions the given arguments make, in the order of the specs."""
+def conditions(
+    db: Database, specs: Sequence[FilterSpec], args: Args, *, ignore: Sequence[str] = ()
+) -> list[Condition]:
+    """The conditions the given arguments make, in the order of the specs; ``ignore``: parameters
+    taken as not given (a facet leaves out its own filter)."""
+    if ignore:
+        args = {name: value for name, value in args.items() if name not in ignore}
     found = []
     for spec in specs:
         condition = spec(db, args)

@@ -72,15 +72,16 @@ def _sort_key_range(db: Database, table: str, column: str, conditions: Sequence[
     if column != "date_sort":
         return None
     dates = next((c for c in conditions if isinstance(c, DateOverlap)), None)
-    if dates is None:
-        return None
+    if dates is None or dates.undated != "exclude" or (dates.since is None and dates.until is None):
+        return None  # undated rows (key '') are wanted, or no range bounds the key
     span = db.date_spans.get(table)
     low = (dates.since - dt.timedelta(days=span)).isoformat() if dates.since is not None and span is not None else None
     high = dates.until.isoformat() if dates.until is not None else None
     return SortKeyRange(low, high)
 
 
-def _count(db: Database, table: str, clause: Where) -> int:
+def count(db: Database, table: str, clause: Where) -> int:
+    """How many records of ``table`` the clause selects (kept per filter)."""
     if not clause.terms:
         return int(db.counts[table])  # the build counted every table
     sql = " AND ".join(clause.terms)
@@ -110,7 +111,7 @@ def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, l
     clause = where(db, planned)
     if clause is None:
         return Page([], 0, None)
-    total = _count(db, table, clause)
+    total = count(db, table, clause)
     if clause.full_text and clause.scope is None and total * total > FTS_WALK_FACTOR * db.counts.get(table, 0):
         clause = where(db, planned, fts_probe=True) or clause
     key_table, key_id = ("s", "s.record_id") if clause.scope else ("t", "t.id")

@@ -24,6 +24,7 @@ from .filters import (
     LinkedAny,
     OneOf,
     SortKeyRange,
+    ThroughOneOf,
 )
 
 SCOPE_TERMS = ("s.role = ?", "s.scope_id = ?")  # the rows of one actor scope, in date order
@@ -76,39 +77,53 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
             terms.append(f"t.{c.column} = ?")
             params.append(c.value)
         elif isinstance(c, ActorMatch):
-            ids = c.resolution.actor_ids
+            ids = c.actor_ids
             if not ids:
                 return None
             link, placeholders = c.link, ",".join("?" * len(ids))
-            role_params = [c.role] if c.role else []
-            # Several actors (affiliates): their scope. One actor through a link table: its own.
-            keyed = (link.scope, c.resolution.matched or "") if link.scope and len(ids) > 1 else None
-            if keyed is None and link.own_scope and len(ids) == 1 and not c.role:
+            roles = list(c.roles)
+            role_sql = f" AND role IN ({','.join('?' * len(roles))})" if roles else ""
+            # One value naming several actors (affiliates): its scope. One actor through a link
+            # table: its own. Several values: their union, from the link table.
+            single = c.resolutions[0].matched if len(c.resolutions) == 1 else None
+            keyed = (link.scope, single) if link.scope and single and len(ids) > 1 else None
+            if keyed is None and link.own_scope and len(ids) == 1 and not roles:
                 keyed = (link.own_scope, ids[0])
             if keyed is not None:
                 read_from(keyed)
-                if c.role:  # the scope says "took part"; the role is checked per row, by primary key
+                if roles:  # the scope says "took part"; the role is checked per row, by primary key
                     terms.append(
                         f"EXISTS (SELECT 1 FROM {link.table} x WHERE x.{link.record} = t.id "
-                        f"AND x.{link.column} IN ({placeholders}) AND x.role = ?)"
+                        f"AND x.{link.column} IN ({placeholders}){role_sql.replace('role', 'x.role')})"
                     )
-                    params.extend([*ids, *role_params])
+                    params.extend([*ids, *roles])
                 continue
             if link.table is None:
                 terms.append(f"t.{link.column} IN ({placeholders})")
             else:
-                role_sql = " AND role = ?" if c.role else ""
                 terms.append(
                     f"t.id IN (SELECT {link.record} FROM {link.table} WHERE {link.column} IN ({placeholders}){role_sql})"
                 )
-            params.extend([*ids, *role_params])
+            params.extend([*ids, *roles])
         elif isinstance(c, DateOverlap):
+            if c.undated == "only":
+                terms.append("t.date_sort = ''")  # the sort key of an unknown date
+                continue
+            overlap, values = [], []
             if c.since is not None:
-                terms.append(f"t.{c.end} >= ?")
-                params.append(c.since.isoformat())
+                overlap.append(f"t.{c.end} >= ?")
+                values.append(c.since.isoformat())
             if c.until is not None:
-                terms.append(f"t.{c.start} <= ?")
-                params.append(c.until.isoformat())
+                overlap.append(f"t.{c.start} <= ?")
+                values.append(c.until.isoformat())
+            if c.undated == "include":
+                if overlap:
+                    terms.append(f"({' AND '.join(overlap)} OR t.date_sort = '')")
+            elif overlap:
+                terms.extend(overlap)
+            else:
+                terms.append("t.date_sort > ''")
+            params.extend(values)
         elif isinstance(c, FullText):
             if not c.query:
                 return None
@@ -122,6 +137,11 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
             if not c.values:
                 return None
             terms.append(f"t.{c.column} IN ({','.join('?' * len(c.values))})")
+            params.extend(c.values)
+        elif isinstance(c, ThroughOneOf):
+            terms.append(
+                f"t.{c.column} IN (SELECT id FROM {c.table} WHERE {c.field} IN ({','.join('?' * len(c.values))}))"
+            )
             params.extend(c.values)
         elif isinstance(c, Linked):
             if c.high is None:
@@ -140,7 +160,7 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
             terms.append(f"t.id IN (SELECT {c.record} FROM {c.table} WHERE {c.column} IN ({placeholders}))")
             params.extend(c.values)
         elif isinstance(c, AffiliatesOf):
-            ids = c.resolution.actor_ids
+            ids = tuple(dict.fromkeys(a for r in c.resolutions for a in r.ids))
             if not ids:
                 return None
             depth = "depth = 1" if c.direct_only else "depth >= 1"

@@ -25,7 +25,7 @@ from .errors import BuildError, BuildFailed, in_record_order
 from .index import CorpusIndex
 from .load import DocumentCache, load_document, read_registry
 from .registry import check_actors, check_places
-from .render import Rows, actor_rows, document_rows
+from .render import Rows, actor_rows, document_rows, place_rows
 from .spool import Spool
 from .workers import ordered_map
 from .write import SCHEMA_VERSION, DatabaseWriter, atomic_output
@@ -60,7 +60,7 @@ def build_database(seeds_dir: Path, out_path: Path) -> BuildReport:
             context = _RenderContext(index, spool)
             for rows in ordered_map(_render_document, spool.entries(), context):
                 writer.insert(rows)
-            counts = writer.finish(index.actors, actor_rows(index), index.places, build_id)
+            counts = writer.finish(index.actors, actor_rows(index), index.places, place_rows(index), build_id)
     return BuildReport(out_path, build_id, counts)
 
 

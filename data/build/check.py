@@ -29,6 +29,7 @@ class Support:
     source_id: str
     span: text.Span
     excerpt: str
+    excerpt_span: text.Span  # where ``span`` is inside ``excerpt``
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,11 @@ class DocumentFacts:
     statement_ids: list[tuple[str, str]] = field(default_factory=list)  # (id, path of its id field)
     event_ids: list[tuple[str, str]] = field(default_factory=list)
     casualty_ids: list[tuple[str, str]] = field(default_factory=list)
-    event_refs: list[Record] = field(default_factory=list)  # id, type, title
+    event_refs: list[Record] = field(default_factory=list)  # id, type, title, dates, place id
     casualty_refs: list[Record] = field(default_factory=list)  # id, category, value
     statement_summaries: dict[str, str] = field(default_factory=dict)  # of statements its casualties cite
     speakers: list[str] = field(default_factory=list)  # one per (statement, distinct speaker)
+    speaker_sets: list[tuple[str, ...]] = field(default_factory=list)  # one per statement: its distinct speakers
     participants: list[str] = field(default_factory=list)  # one per (event, distinct participant)
     also_reports: list[str] = field(default_factory=list)  # other sources, one per event they also report
     references: list[Reference] = field(default_factory=list)
@@ -72,9 +74,9 @@ class CheckedDocument:
     byline: dict[str, Any] | None
     images: list[dict[str, Any]]
     published: DateRange
-    statements: list[Record]  # + source_id, span, excerpt, when; each speaker + span
+    statements: list[Record]  # + source_id, span, excerpt, excerpt_span, when; each speaker + span
     events: list[Record]  # + source_id, supports, when
-    casualties: list[Record]  # + source_id, span, excerpt, as_of_range
+    casualties: list[Record]  # + source_id, span, excerpt, excerpt_span, as_of_range
 
 
 class DocumentChecker:
@@ -170,13 +172,14 @@ class DocumentChecker:
             return dataclasses.replace(resolved, basis="inferred")
         return resolved
 
-    def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> str:
-        """The sentence around ``span`` ('' when the span was not found, which is an error)."""
+    def excerpt(self, span: text.Span | None, source: LoadedDocument | None = None) -> Record:
+        """The sentence around ``span`` and where the span is inside it (``excerpt``, ``excerpt_span``;
+        '' and None when the span was not found, which is an error)."""
         if span is None:
-            return ""
+            return {"excerpt": "", "excerpt_span": None}
         body = (source or self.source).text
         around = text.sentence_around(body, span)
-        return body[around.start : around.end]
+        return {"excerpt": body[around.start : around.end], "excerpt_span": text.relative(span, around)}
 
     # -- the records of one document ---------------------------------------------------------
 
@@ -213,9 +216,11 @@ class DocumentChecker:
             speakers = self._speakers(p, st, span)
             when = self.when(f"{p}.when", st["when"])
             records.append(
-                dict(st, speakers=speakers, source_id=self.source.id, span=span, excerpt=self.excerpt(span), when=when)
+                dict(st, speakers=speakers, source_id=self.source.id, span=span, **self.excerpt(span), when=when)
             )
-            facts.speakers += list({s["actor"]: None for s in st["speakers"]})
+            distinct = tuple({s["actor"]: None for s in st["speakers"]})
+            facts.speakers += distinct
+            facts.speaker_sets.append(distinct)
             if st["event"] is not None:
                 facts.references.append(Reference(self.source.file, f"{p}.event", "event", st["event"], st["id"]))
         self._check_quotations(quoted)
@@ -277,14 +282,25 @@ class DocumentChecker:
             self.location(f"{p}.location", ev["location"])
             own = self.locate(f"{p}.anchor", ev["anchor"])
             self.not_in_caption(f"{p}.anchor", own)
-            supports = [Support(self.source.id, own, self.excerpt(own))] if own else []
+            supports = [Support(self.source.id, own, **self.excerpt(own))] if own else []
             for j, extra in enumerate(ev["also_reported_in"]):
                 support = self._support(f"{p}.also_reported_in[{j}]", extra)
                 if support is not None:
                     supports.append(support)
             when = self.when(f"{p}.when", ev["when"])
             records.append(dict(ev, source_id=self.source.id, supports=supports, when=when))
-            facts.event_refs.append({"id": ev["id"], "type": ev["type"], "title": ev["title"]})
+            place = ev["location"]["place"] if ev["location"] else None
+            facts.event_refs.append(
+                {
+                    "id": ev["id"],
+                    "type": ev["type"],
+                    "title": ev["title"],
+                    "date_start": when.start,
+                    "date_end": when.end,
+                    "date_precision": when.precision,
+                    "place": place,
+                }
+            )
             facts.participants += list({part["actor"]: None for part in ev["participants"]})
             facts.also_reports += list({s.source_id: None for s in supports if s.source_id != self.source.id})
             for j, related in enumerate(ev["related"]):
@@ -303,7 +319,7 @@ class DocumentChecker:
             # else: that document failed to load and reports its own errors; this would be noise
             return None
         span = self.locate(f"{path}.anchor", extra["anchor"], source=other)
-        return Support(other.id, span, self.excerpt(span, other)) if span else None
+        return Support(other.id, span, **self.excerpt(span, other)) if span else None
 
     def _casualties(self, facts: DocumentFacts) -> list[Record]:
         records, published = [], self.published
@@ -321,9 +337,7 @@ class DocumentChecker:
             if cas["as_of"] is None and published.basis != "unknown":
                 # The text gives no date: the figure is taken to hold as of publication (inferred).
                 as_of = DateRange.window(published.start, published.end, None, "inferred")
-            records.append(
-                dict(cas, source_id=self.source.id, span=span, excerpt=self.excerpt(span), as_of_range=as_of)
-            )
+            records.append(dict(cas, source_id=self.source.id, span=span, **self.excerpt(span), as_of_range=as_of))
             facts.casualty_refs.append({"id": cas["id"], "category": cas["category"], "value": cas["value"]})
             file = self.source.file
             if cas["statement"] is not None:

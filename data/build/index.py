@@ -28,11 +28,13 @@ class CorpusIndex:
         self.sources: dict[str, Record] = {}  # id -> {title, outlet, published}
         self.documents: list[str] = []  # annotation file of each document, in corpus order
         self.statement_document: dict[str, int] = {}  # id -> number of the document that has it first
-        self.event_refs: dict[str, Record] = {}  # id -> {id, type, title}
+        self.event_refs: dict[str, Record] = {}  # id -> {id, type, title, dates, place id}
         self.casualty_refs: dict[str, Record] = {}  # id -> {id, category, value}
         self.statement_summaries: dict[str, str] = {}  # of the statements that casualties cite
         self.references: list[Reference] = []
         self.statement_count: Counter[str] = Counter()  # per actor
+        self.speaker_sets: Counter[tuple[str, ...]] = Counter()  # statements per set of distinct speakers
+        self._with_affiliates: Counter[str] | None = None
         self.event_count: Counter[str] = Counter()  # per actor
         self.source_counts: dict[str, dict[str, int]] = {}
         self.event_document: dict[str, int] = {}
@@ -53,6 +55,7 @@ class CorpusIndex:
         self.statement_summaries.update(facts.statement_summaries)
         self.references += facts.references
         self.statement_count.update(facts.speakers)
+        self.speaker_sets.update(tuple(sorted(speakers)) for speakers in facts.speaker_sets)
         self.event_count.update(facts.participants)
         counts = self.source_counts.setdefault(facts.source_id, {"event_count": 0})
         counts.update(statement_count=len(facts.statement_ids), casualty_count=len(facts.casualty_ids))
@@ -110,7 +113,19 @@ class CorpusIndex:
         if actor_id is None:
             return None
         actor = self.actors[actor_id]
-        return {"id": actor["id"], "name": actor["name"], "kind": actor["kind"]}
+        return {"id": actor["id"], "name": actor["name"], "kind": actor["kind"], "country": actor["country"]}
+
+    def statement_count_with_affiliates(self, actor_id: str) -> int:
+        """Statements made by the actor or by any actor affiliated with it, at any depth: each
+        statement once, however many of its speakers are (what ``/statements?actor=`` counts)."""
+        if self._with_affiliates is None:
+            counts: Counter[str] = Counter()
+            for speakers, n in self.speaker_sets.items():
+                covering = {a for speaker in speakers for a in ancestors(self.actors, speaker, "affiliation")}
+                for actor in covering:
+                    counts[actor] += n
+            self._with_affiliates = counts
+        return self._with_affiliates[actor_id]
 
     def source_ref(self, source_id: str) -> Record:
         source = self.sources[source_id]
@@ -135,18 +150,25 @@ class CorpusIndex:
             keys.update(dict.fromkeys(k for k in (place_id, place["region"], place["country"]) if k))
         return list(keys)
 
+    def place_ref(self, place_id: str | None) -> Record | None:
+        return None if place_id is None else self.place(place_id)
+
+    def place(self, place_id: str) -> Record:
+        """The place as a reference: where it is, not what it is called besides."""
+        place = self.places[place_id]
+        return {k: place[k] for k in ("id", "name", "region", "country", "lat", "lon", "precision")}
+
     def location(self, location: Record | None) -> Record | None:
         """An annotated location: the registry's place, with the words the text names it by."""
         if location is None:
             return None
-        place = self.places[location["place"]]
-        return {
-            **{k: place[k] for k in ("id", "name", "region", "country", "lat", "lon", "precision")},
-            "as_written": location["as_written"],
-        }
+        return {**self.place(location["place"]), "as_written": location["as_written"]}
 
     def event_ref(self, event_id: str | None) -> Record | None:
-        return None if event_id is None else self.event_refs[event_id]
+        if event_id is None:
+            return None
+        ref = self.event_refs[event_id]
+        return {**ref, "place": self.place_ref(ref["place"])}
 
     def casualty_ref(self, casualty_id: str | None) -> Record | None:
         return None if casualty_id is None else self.casualty_refs[casualty_id]

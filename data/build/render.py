@@ -3,7 +3,7 @@
 One renderer for every record, given the ``CorpusIndex`` to look references up in (other
 documents' events, sources, casualty figures, statements; actors) and the counts. Each body is
 dumped once here; the API serves it as it is. ``document_rows`` gives everything one document
-writes, ``actor_rows`` the actors once the whole corpus has been counted.
+writes, ``actor_rows`` the actors once the whole corpus has been counted, ``place_rows`` the places.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Renderer:
             "source": ix.source_ref(st["source_id"]),
             "span": st["span"],
             "excerpt": st["excerpt"],
+            "excerpt_span": st["excerpt_span"],
             "note": st["note"],
         }
 
@@ -82,7 +83,13 @@ class Renderer:
             "location": ix.location(ev["location"]),
             "plover": plover(ev),
             "sources": [
-                {"source": ix.source_ref(s.source_id), "span": s.span, "excerpt": s.excerpt} for s in ev["supports"]
+                {
+                    "source": ix.source_ref(s.source_id),
+                    "span": s.span,
+                    "excerpt": s.excerpt,
+                    "excerpt_span": s.excerpt_span,
+                }
+                for s in ev["supports"]
             ],
             "related": [ix.event_ref(r) for r in ev["related"]],
             "note": ev["note"],
@@ -107,6 +114,7 @@ class Renderer:
             "source": ix.source_ref(cas["source_id"]),
             "span": cas["span"],
             "excerpt": cas["excerpt"],
+            "excerpt_span": cas["excerpt_span"],
             "note": cas["note"],
         }
 
@@ -140,8 +148,17 @@ class Renderer:
             "affiliates": [ix.actor_ref(a) for a in affiliates],
             "wikidata": actor["wikidata"],
             "statement_count": ix.statement_count[actor["id"]],
+            "statement_count_with_affiliates": ix.statement_count_with_affiliates(actor["id"]),
             "event_count": ix.event_count[actor["id"]],
             "note": actor["note"],
+        }
+
+    def place(self, place: Record) -> Record:
+        return {
+            **self.index.place(place["id"]),
+            "aliases": place["aliases"],
+            "within": self.index.place_ref(place["within"]),
+            "wikidata": place["wikidata"],
         }
 
 
@@ -205,3 +222,23 @@ def actor_rows(index: CorpusIndex) -> list[Record]:
             }
         )
     return rows
+
+
+def place_rows(index: CorpusIndex) -> list[Record]:
+    """Every place of the registry, with its record."""
+    render = Renderer(index)
+    return [
+        {
+            "id": place["id"],
+            "name": place["name"],
+            "precision": place["precision"],
+            "region": place["region"],
+            "country": place["country"],
+            "lat": place["lat"],
+            "lon": place["lon"],
+            "within_id": place["within"],
+            "wikidata": place["wikidata"],
+            "body": dump(res.Place, render.place(place)),
+        }
+        for place in sorted(index.places.values(), key=lambda p: p["id"])
+    ]

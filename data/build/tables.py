@@ -44,9 +44,10 @@ TABLES: dict[str, Table] = {
             "lon": float,
             "within_id": str,
             "wikidata": str,
+            "body": str,
         },
         "id",
-        _required("name", "precision", "country", "lat", "lon"),
+        _required("name", "precision", "country", "lat", "lon", "body"),
         (("within_id", "places", "id"),),
         row_built=False,
     ),
@@ -372,7 +373,7 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     db.table("statements").create_index(["date_end"])
     db.table("statement_speakers").create_index(["actor_id", "statement_id"])
     db.table("statement_targets").create_index(["actor_id", "statement_id"])
-    for column in ("type", "status", "certainty", "source_id"):
+    for column in ("type", "status", "certainty", "plover", "source_id"):
         db.table("events").create_index([column, "date_sort", "id"])
     db.table("event_participants").create_index(["actor_id", "event_id"])
     db.table("event_claimants").create_index(["actor_id", "event_id"])

@@ -19,7 +19,7 @@ from schemas.names import normalize_name
 from . import tables
 from .check import Record
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # (role, SQL selecting (actor id, date_sort, record id) for every record an actor has that role in).
 SCOPE_ROLES = {
@@ -86,12 +86,17 @@ class DatabaseWriter:
                 self.db.conn.executemany(tables.INSERT[table], table_rows)
 
     def finish(
-        self, actors: dict[str, Record], actor_rows: list[Record], places: dict[str, Record], build_id: str
+        self,
+        actors: dict[str, Record],
+        actor_rows: list[Record],
+        places: dict[str, Record],
+        place_rows: list[Record],
+        build_id: str,
     ) -> dict[str, int]:
         """The actor and place tables, indexes, full text and metadata; returns the row counts."""
         db = self.db
         write_actors(db, actors, actor_rows)
-        write_places(db, places)
+        write_places(db, places, place_rows)
         tables.create_indexes(db)
         write_scopes(db)
         db.table("statements").enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
@@ -150,23 +155,10 @@ def write_actors(db: sqlite_utils.Database, actors: dict[str, Record], actor_row
     db.table("actor_search").insert_all({"key": k, "actor_id": a} for k, a in sorted(search_rows))
 
 
-def write_places(db: sqlite_utils.Database, places: dict[str, Record]) -> None:
-    """Places and every name they go by (which places lie within which is in the records' place
-    link tables, event_places and casualty_places)."""
-    db.table("places").insert_all(
-        {
-            "id": p["id"],
-            "name": p["name"],
-            "precision": p["precision"],
-            "region": p["region"],
-            "country": p["country"],
-            "lat": p["lat"],
-            "lon": p["lon"],
-            "within_id": p["within"],
-            "wikidata": p["wikidata"],
-        }
-        for p in places.values()
-    )
+def write_places(db: sqlite_utils.Database, places: dict[str, Record], place_rows: list[Record]) -> None:
+    """Places (rows with their records, from render) and every name they go by (which places lie
+    within which is in the records' place link tables, event_places and casualty_places)."""
+    db.table("places").insert_all(place_rows)
     names: dict[str, dict[str, str]] = {}
     for p in places.values():
         for label in [p["name"], *p["aliases"], p["id"], p["id"].replace("-", " ")]:

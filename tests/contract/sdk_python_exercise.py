@@ -21,6 +21,7 @@ from anchored_news_api_client.api.events import get_event, list_events
 from anchored_news_api_client.api.health import get_health
 from anchored_news_api_client.api.sources import get_source, list_sources
 from anchored_news_api_client.api.statements import get_statement, list_statements
+from anchored_news_api_client.api.vocabularies import get_vocabularies
 from anchored_news_api_client.models import (
     Actor,
     ActorKind,
@@ -35,6 +36,8 @@ from anchored_news_api_client.models import (
     EventStatus,
     EventType,
     Health,
+    Highlight,
+    HighlightField,
     ListEventsType,
     ListStatementsSort,
     Problem,
@@ -49,6 +52,8 @@ from anchored_news_api_client.models import (
     StatementList,
     StatementStance,
     Via,
+    VocabulariesDocument,
+    VocabularyValue,
 )
 from anchored_news_api_client.types import Unset
 
@@ -214,5 +219,26 @@ origin = typed(call("getSource", get_source, first.source.id).parsed, SourceWith
 if first.quote is not None:
     assert origin.text[first.span.start : first.span.end] == first.quote
 checked.append("every get-by-id operation: a record and a typed 404")
+
+# getVocabularies, and highlights in a searched list -----------------------------------------------
+response = call("getVocabularies", get_vocabularies)
+lossless(response)
+vocabularies = typed(response.parsed, VocabulariesDocument).data
+stances = [typed(v, VocabularyValue) for v in vocabularies.stance]
+assert {v.value for v in stances} == {s.value for s in StatementStance}
+assert all(v.label and v.description for v in stances)
+response = call("listStatements", list_statements, q="korea*", limit=5)
+lossless(response)
+searched = typed(response.parsed, StatementList)
+assert searched.data
+for statement in searched.data:
+    assert not isinstance(statement.highlights, Unset) and statement.highlights, statement.id
+    for highlight in statement.highlights:
+        typed(highlight, Highlight)
+        typed(highlight.field, HighlightField)
+        text = statement.quote if highlight.field is HighlightField.QUOTE else statement.summary
+        assert text is not None and text[highlight.start : highlight.end].lower().startswith("korea")
+assert isinstance(first.highlights, Unset), "only a list searched with q has highlights"
+checked.append(f"vocabularies: {len(stances)} stances; highlights on {len(searched.data)} searched statements")
 
 print(json.dumps({"operations": sorted(set(called)), "calls": len(called), "checked": checked}))

@@ -19,7 +19,7 @@ LIST_OPERATIONS = {
     "/sources": queries.SourceQuery,
 }
 RESOURCES = [path.lstrip("/") for path in LIST_OPERATIONS]
-OTHER_ROUTES = ["/health", "/openapi.json", "/openapi.yaml", "/docs", "/docs/swagger-ui.css"]
+OTHER_ROUTES = ["/health", "/vocabularies", "/openapi.json", "/openapi.yaml", "/docs", "/docs/swagger-ui.css"]
 PROBLEM_JSON = "application/problem+json"
 LEAKS = ("Traceback", 'File "', "sqlite3.", "werkzeug", "/work/", "site-packages", "OperationalError")
 

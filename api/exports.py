@@ -1,0 +1,317 @@
+"""Exports: every record a list's filters select, in one response, as CSV, NDJSON or (events)
+GeoJSON: ``GET /statements.csv``, ``/statements.ndjson``, ``/events.geojson``, ...
+
+An export takes the filters and ``sort`` of its list (not its paging), answers the same 400s, and
+has the records in the same order (the sort key, then id). It is streamed: rows are read from one
+cursor a batch at a time, and each batch is written (and gzip-compressed, when the client accepts
+it) before the next is read, so memory stays bounded whatever the size of the set. Its body depends
+only on the build and the URL, so it has the data routes' strong ETag, 304s and caching.
+
+``register_exports`` adds a resource's export routes from its declaration (``api.views.register``
+calls it); the CSV columns derive from the record schema (``schemas.flatten``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from flask import Response, request
+from flask.views import MethodView
+from marshmallow import Schema
+
+from schemas import flatten
+from schemas.geojson import EventFeatureCollection
+from schemas.queries import Paging
+
+from .db import Database, get_db
+from .framework import Blueprint
+from .http import data_etag
+from .query.filters import Condition, conditions
+from .query.highlight import SEARCHED_FIELDS, with_highlights
+from .query.paging import SORTS
+from .query.sql import where
+from .views import ETAG_HEADERS, NOT_MODIFIED, Resource
+
+BATCH = 500  # rows read from the cursor, and written, at a time
+GZIP_LEVEL = 5  # as api.http compresses buffered bodies
+Rows = Iterable[Sequence[tuple[str, str]]]  # batches of (id, the record's JSON)
+Writer = Callable[[Rows], Iterator[bytes]]
+
+
+@dataclass(frozen=True)
+class Format:
+    extension: str  # of the path and of the file name: /statements.csv
+    label: str  # in the operation id and the view name: exportStatementsCsv
+    content_type: str
+    media_type: str  # the key of the 200 response's content in the OpenAPI document
+    schema: type[Schema] | dict  # of that content
+    doc: str  # the operation's description; {noun}: one record ("statement"), {list}: the list operation
+    writer: Callable[[Resource], Writer]  # built once per resource, at registration
+
+
+def _csv(resource: Resource) -> Writer:
+    columns = flatten.columns(resource.record_schema)  # derived once, when the routes are registered
+
+    def write(rows: Rows) -> Iterator[bytes]:
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes only where needed
+        out.writerow(flatten.header(columns))
+        yield _drain(buffer)
+        for batch in rows:
+            out.writerows(flatten.row(columns, orjson.loads(body)) for _, body in batch)
+            yield _drain(buffer)
+
+    return write
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode("utf-8")
+
+
+def _ndjson(resource: Resource) -> Writer:
+    def write(rows: Rows) -> Iterator[bytes]:
+        for batch in rows:  # the records as the list has them: one line each (compact JSON has no newline)
+            yield "".join(body + "\n" for _, body in batch).encode("utf-8")
+
+    return write
+
+
+def _geojson(resource: Resource) -> Writer:
+    def write(rows: Rows) -> Iterator[bytes]:
+        yield b'{"type":"FeatureCollection","features":['
+        separator = b"\n"
+        for batch in rows:
+            chunk = []
+            for record_id, body in batch:
+                chunk.append(separator + feature(record_id, body))
+                separator = b",\n"
+            yield b"".join(chunk)
+        yield b"\n]}\n"
+
+    return write
+
+
+def feature(record_id: str, body: str) -> bytes:
+    """A GeoJSON Feature: the record as its properties, its ``location`` as a [lon, lat] point."""
+    location = orjson.loads(body).get("location")
+    geometry = None
+    if isinstance(location, dict) and _number(location.get("lon")) and _number(location.get("lat")):
+        geometry = {"type": "Point", "coordinates": [location["lon"], location["lat"]]}
+    return (
+        b'{"type":"Feature","id":'
+        + orjson.dumps(record_id)
+        + b',"geometry":'
+        + orjson.dumps(geometry)
+        + b',"properties":'
+        + body.encode("utf-8")
+        + b"}"
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_FILTERED = (
+    "Every {noun} the filters select, with no paging: the filters and `sort` of `{list}` (not `limit` or "
+    "`cursor`), the same errors, the same order (the sort key, then id). Streamed; gzip-compressed "
+    "when asked (`Accept-Encoding: gzip`). The body depends only on the data build and the URL, so "
+    "the `ETag` and `If-None-Match` work as on the list."
+)
+CSV = Format(
+    "csv",
+    "Csv",
+    "text/csv; charset=utf-8; header=present",
+    "text/csv",
+    {"type": "string"},
+    _FILTERED + "\n\nRFC 4180 CSV, UTF-8, CRLF line ends, a header row. One row per record; its columns "
+    "follow the record's fields: a nested object as `<field>_<subfield>` (`source_id`, `span_start`), "
+    'a list as one column per subfield, its values joined with "; " in the list\'s order '
+    "(`speakers_actor_name`); null as an empty cell. Cells are the data unaltered (nothing is "
+    "prefixed to keep a spreadsheet from reading `=`, `+`, `-` or `@` as a formula): import the "
+    "file as text.",
+    _csv,
+)
+NDJSON = Format(
+    "ndjson",
+    "Ndjson",
+    "application/x-ndjson",
+    "application/x-ndjson",
+    {"type": "string"},
+    _FILTERED + "\n\nNewline-delimited JSON: one record per line, exactly as the list and `GET` by id serve it.",
+    _ndjson,
+)
+GEOJSON = Format(
+    "geojson",
+    "Geojson",
+    "application/geo+json",
+    "application/geo+json",
+    EventFeatureCollection,
+    _FILTERED + "\n\nA GeoJSON (RFC 7946) FeatureCollection: one Feature per {noun}, its `id` the "
+    "{noun}'s id, its `properties` the record, its `geometry` a Point at `[lon, lat]` of its "
+    "`location` (null when it has none).",
+    _geojson,
+)
+# What each resource (by table) is exported as.
+EXPORTS: dict[str, tuple[Format, ...]] = {
+    "statements": (CSV, NDJSON),
+    "events": (CSV, NDJSON, GEOJSON),
+    "casualties": (CSV, NDJSON),
+    "actors": (CSV, NDJSON),
+}
+_TITLES = {"csv": "CSV", "ndjson": "NDJSON", "geojson": "GeoJSON"}
+
+
+def register_exports(resource: Resource) -> None:
+    """Add the resource's export routes (``<prefix>.<extension>``), if it has any."""
+    formats = EXPORTS.get(resource.table, ())
+    if not formats:
+        return
+    # The list's query less what a page adds (limit, cursor, ...): its filters and sort.
+    query = resource.query()
+    paging = [name for name in Paging().fields if name in query.fields]
+    for fmt in formats:
+        _add_route(resource.blp, "." + fmt.extension, _export_view(resource, fmt, resource.query(exclude=paging)))
+
+
+def _add_route(blp: Blueprint, suffix: str, view: type[MethodView]) -> None:
+    """Flask joins a blueprint's prefix and a rule with "/", so "/statements.csv" cannot be a rule of
+    the statements blueprint. It is added to the app instead, under the blueprint's endpoint
+    namespace (so ``request.blueprint`` is the resource's, and with it the data routes' ETag, 304s
+    and caching), and documented by flask-smorest as the blueprint's own routes are."""
+    endpoint = view.__name__
+
+    def add(state: Any) -> None:
+        name = f"{state.name_prefix}.{state.name}.{endpoint}".lstrip(".")
+        state.app.add_url_rule(f"{state.url_prefix or ''}{suffix}", name, view.as_view(endpoint))
+
+    blp.record(add)
+    blp._store_endpoint_docs(endpoint, view, None, None)  # what flask-smorest's add_url_rule stores
+
+
+def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodView]:
+    blp, list_op = resource.blp, resource.list_op
+    writer = fmt.writer(resource)
+    filename = f"{resource.table}.{fmt.extension}"
+    title = _TITLES[fmt.extension]
+
+    @blp.doc(operationId="export" + list_op.operation_id.removeprefix("list") + fmt.label)
+    @blp.arguments(query, location="query", as_kwargs=True)
+    @blp.alt_response(**NOT_MODIFIED)
+    @blp.response(
+        200,
+        fmt.schema,
+        content_type=fmt.media_type,
+        description=f"Every {resource.noun} the filters select, as {title}.",
+        headers={
+            **ETAG_HEADERS,
+            "Content-Disposition": {
+                "description": f'A download: `attachment; filename="{filename}"`.',
+                "schema": {"type": "string"},
+            },
+        },
+    )
+    def get(self: MethodView, **args: Any) -> Response:
+        db = get_db()
+        sort = args.get("sort") or resource.default_sort
+        cursor = _cursor(db, resource.table, conditions(db, resource.filters, args), sort)
+        rows = _highlighted(_batches(cursor), SEARCHED_FIELDS.get(blp.name), request.args.get("q"))
+        return _streamed(writer(rows), fmt.content_type, filename, cursor)
+
+    get.__doc__ = f"Export {resource.table} as {title}\n\n" + fmt.doc.format(
+        noun=resource.noun, list=list_op.operation_id
+    )
+    return type(list_op.view + fmt.label, (MethodView,), {"get": get, "__module__": blp.import_name})
+
+
+def _cursor(db: Database, table: str, found: Sequence[Condition], sort: str) -> sqlite3.Cursor | None:
+    """The filtered records in page order, (id, body), as api.query.paging reads a page (with no
+    limit); None when a condition matches nothing. Executed here, so that an error is a problem
+    response rather than a cut-off stream."""
+    clause = where(db, found)
+    if clause is None:
+        return None
+    column, direction = SORTS[sort]
+    # A filter answered from the scopes table: read in that actor's (or place's) date order.
+    source, key, key_id = (
+        (f"scopes s JOIN {table} t ON t.id = s.record_id", "s", "s.record_id")
+        if clause.scope
+        else (f"{table} t", "t", "t.id")
+    )
+    sql = (
+        f"SELECT t.id, t.body FROM {source} WHERE {' AND '.join(clause.terms) or '1'} "
+        f"ORDER BY {key}.{column} {direction}, {key_id} {direction}"
+    )
+    return db.execute(sql, clause.params)
+
+
+def _batches(cursor: sqlite3.Cursor | None) -> Iterator[list[tuple[str, str]]]:
+    if cursor is None:
+        return
+    try:
+        while rows := cursor.fetchmany(BATCH):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _highlighted(rows: Rows, searched: Sequence[str] | None, query: str | None) -> Rows:
+    """With ``q``, the records with their ``highlights``, as the list has them."""
+    if searched is None or query is None:
+        return rows
+    return (
+        list(zip([i for i, _ in batch], with_highlights([b for _, b in batch], searched, query), strict=True))
+        for batch in rows
+    )
+
+
+def _gzipped(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The gzip stream of ``chunks``, compressed as they come (the same bytes for the same chunks)."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in request.accept_encodings and request.accept_encodings["gzip"] != 0
+
+
+class StreamedResponse(Response):
+    """A streamed export. The app's after-request hook sets the data routes' ETag, which names the
+    uncompressed bytes; a compressed stream is other bytes, so it gets the "-gzip" variant, as
+    api.http gives the buffered bodies it compresses (and whose ``If-None-Match`` it accepts). The
+    hook runs after the view, so the variant is set here, when the headers are sent."""
+
+    def get_wsgi_headers(self, environ: Any) -> Any:
+        headers = super().get_wsgi_headers(environ)
+        etag = headers.get("ETag")
+        if headers.get("Content-Encoding") == "gzip" and etag and etag.endswith('"') and not etag.endswith('-gzip"'):
+            headers["ETag"] = etag[:-1] + '-gzip"'
+        return headers
+
+
+def _streamed(chunks: Iterator[bytes], content_type: str, filename: str, cursor: sqlite3.Cursor | None) -> Response:
+    compress = _accepts_gzip()
+    response = StreamedResponse(_gzipped(chunks) if compress else chunks, content_type=content_type)
+    if cursor is not None:
+        response.call_on_close(cursor.close)  # also when the stream is never read (HEAD) or cut short
+    headers = response.headers
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    headers["ETag"] = data_etag()
+    response.vary.add("Accept-Encoding")
+    if compress:
+        headers["Content-Encoding"] = "gzip"
+    return response
