@@ -12,7 +12,7 @@ from . import db, docs, http, ids
 from .framework import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-API_VERSION = "2.0.0"
+API_VERSION = "3.0.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:

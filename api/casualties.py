@@ -19,7 +19,11 @@ blp = Blueprint(
 FACETS = (
     Facet("party", "t.party_id", "Whose people the figure counts.", ignores=("actor",), resource="actors"),
     Facet(
-        "claimed_by", "t.claimed_by_id", "Who makes the claim (null: unattributed).", ignores=("claimed_by",), resource="actors"
+        "claimed_by",
+        "t.claimed_by_id",
+        "Who makes the claim (null: unattributed).",
+        ignores=("claimed_by",),
+        resource="actors",
     ),
     Facet("category", "t.category", "What the figure counts.", ignores=("category",)),
     Facet("place", "t.place_id", "Where (null: not placed).", ignores=("location",), resource="places"),

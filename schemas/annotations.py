@@ -32,9 +32,13 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+# Path segments the API gives a meaning of its own (GET /statements/facets): no record may have them as id.
+reserved = validate.NoneOf(vocab.RESERVED_IDS, error="is a path the API reserves: choose another id")
+
+
 class Slug(fields.String):
     def __init__(self, **kwargs):
-        super().__init__(validate=slug, **kwargs)
+        super().__init__(validate=[slug, reserved], **kwargs)
 
 
 class Text(fields.String):

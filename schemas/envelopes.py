@@ -171,7 +171,7 @@ class SelfLink(Schema):
 def facets_of(facets: dict[str, str], name: str) -> type[Schema]:
     """The envelope of a facets operation: ``data`` has one bucket list per facet asked for
     (``facets``: each facet's description)."""
-    buckets = {
+    buckets: dict[str, fields.Field] = {
         facet: fields.List(fields.Nested(FacetBucket), metadata={"description": description})
         for facet, description in facets.items()
     }

@@ -7,6 +7,8 @@ serialize with them and the OpenAPI document lists them as enums.
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # A document id is its file name without extension, e.g. 003_4c4acd25798775f3.
 SOURCE_ID_PATTERN = r"^[0-9]{3}_[0-9a-f]{16}$"
+# Ids no record may have: the API routes /<resource>/facets to the facet counts.
+RESERVED_IDS = ("facets",)
 
 ACTOR_KINDS = (
     "person",

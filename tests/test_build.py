@@ -184,6 +184,22 @@ def test_an_alias_naming_two_actors_fails(seeds_copy):
     assert any("'SEOUL' already names actor 'south-korea'" in e for e in errors_of(seeds_copy))
 
 
+@pytest.mark.parametrize(("registry", "entry"), [("actors.yaml", "north-korea"), ("places.yaml", "moscow")])
+def test_a_name_with_a_comma_fails(seeds_copy, registry, entry):
+    """Filters read a comma as between two values (actor=Seoul,Moscow): no name may have one."""
+    path = seeds_copy / registry
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    found = next(a for a in data[registry.removesuffix(".yaml")] if a["id"] == entry)
+    found.setdefault("aliases", []).append("Korea, North")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert any("'Korea, North' has a comma" in e for e in errors_of(seeds_copy))
+
+
+def test_an_id_the_api_reserves_fails(seeds_copy):
+    edit(seeds_copy, DOC, lambda d: d["statements"][0].update(id="facets"))
+    assert any("is a path the API reserves" in e for e in errors_of(seeds_copy))
+
+
 def test_a_text_without_annotations_fails(seeds_copy):
     (seeds_copy / f"{DOC}.yaml").unlink()
     assert f"seeds/{DOC}.yaml: missing: {DOC}.txt has no annotation file" in errors_of(seeds_copy)

@@ -121,18 +121,15 @@ def test_without_include_there_is_no_included(client):
 
 @pytest.mark.parametrize("resource", LISTS)
 def test_include_everything_gathers_every_reference_of_the_page_once(client, resource):
-    url, pages = f"/{resource}?limit=7", 0
-    while url:
+    url, pages = f"/{resource}?limit=7&include=actors,events,sources,places", 0
+    while url and pages < 100:
         pages += 1
-        body = get_json(client, url + "&include=actors,events,sources,places")
+        body = get_json(client, url)
         rows, included = body["data"], body["included"]
         assert list(included) == list(KINDS)
-        assert {kind: [r["id"] for r in records] for kind, records in included.items()} == expected_ids(
-            resource, rows
-        )
+        assert {kind: [r["id"] for r in records] for kind, records in included.items()} == expected_ids(resource, rows)
         assert Included().validate(included) == {}
-        url = body["links"]["next"]
-        url = url.split("&include=")[0] if url else None  # links keep the parameter; add it once
+        url = body["links"]["next"]  # keeps include=
     assert pages > 1 or resource in ("sources", "casualties")
 
 

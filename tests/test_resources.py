@@ -105,6 +105,16 @@ def test_actor_detail_has_aliases_affiliation_and_counts(client):
         assert get_json(client, f"/actors/{child['id']}")["affiliation"]["id"] == "south-korea"
 
 
+def test_statement_count_with_affiliates_is_what_the_actor_filter_counts(client):
+    actors = get_all(client, "/actors?limit=100")
+    assert any(a["statement_count_with_affiliates"] > a["statement_count"] for a in actors)
+    for actor in actors:
+        url = f"/statements?actor={actor['id']}&limit=1"
+        assert actor["statement_count_with_affiliates"] == get_json(client, url)["meta"]["total"], actor["id"]
+        own = get_json(client, url + "&include_affiliates=false")["meta"]["total"]
+        assert actor["statement_count"] == own, actor["id"]
+
+
 @pytest.mark.parametrize(
     "actor_id, wikidata",
     [

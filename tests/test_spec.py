@@ -20,6 +20,12 @@ EXPECTED_OPERATIONS = {
     "getSource",
     "getHealth",
     "getVocabularies",
+    "listStatementFacets",
+    "listEventFacets",
+    "listCasualtyFacets",
+    "listActorFacets",
+    *(f"export{r}{f}" for r in ("Statements", "Events", "Casualties", "Actors") for f in ("Csv", "Ndjson")),
+    "exportEventsGeojson",
 }
 
 

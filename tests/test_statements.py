@@ -192,3 +192,23 @@ def test_a_large_affiliation_tree_is_counted_not_listed_in_full(seeds_copy, tmp_
     assert len(resolution["covers"]) == RESOLVED_SHOWN
     assert resolution["covers"][0]["id"] == "south-korea"
     assert {a["id"] for a in resolution["covers"][1:]} <= {a["id"] for a in tree}
+
+
+def test_excerpt_span_says_where_the_span_is_in_the_excerpt(client):
+    """For every statement, event support and casualty of the seeds: the excerpt is the sentence
+    the build cuts around the span, the span always lies inside it (nothing is clipped), and
+    excerpt[excerpt_span] is the source text at span."""
+    anchored = [(s["source"]["id"], s) for s in get_all(client, "/statements?limit=100")]
+    anchored += [(c["source"]["id"], c) for c in get_all(client, "/casualties?limit=100")]
+    anchored += [(s["source"]["id"], s) for e in get_all(client, "/events?limit=100") for s in e["sources"]]
+    assert len(anchored) > 40
+    texts = {}
+    for source_id, record in anchored:
+        text = texts.setdefault(source_id, (SEEDS / f"{source_id}.txt").read_text(encoding="utf-8"))
+        span = text_mech.Span(record["span"]["start"], record["span"]["end"])
+        around = text_mech.sentence_around(text, span)
+        assert text[around.start : around.end] == record["excerpt"]
+        assert span.within(around), record
+        inside = record["excerpt_span"]
+        assert inside == {"start": span.start - around.start, "end": span.end - around.start}
+        assert record["excerpt"][inside["start"] : inside["end"]] == text[span.start : span.end]

@@ -55,3 +55,21 @@ def test_a_speaker_is_named_outside_the_quote_and_outside_captions():
     later = text.Span(body.index("It added"), len(body))
     # The paragraph before the last one is a caption: looking back passes over it.
     assert text.nearest(body, "Seoul", later, skip=[caption]) == text.Span(13, 18)
+
+
+def test_relative_offsets_are_clipped_to_the_excerpt():
+    sentence = Span(10, 20)
+    assert text.relative(Span(12, 15), sentence) == Span(2, 5)
+    assert text.relative(Span(10, 20), sentence) == Span(0, 10)
+    assert text.relative(Span(5, 15), sentence) == Span(0, 5)  # starts before: the overlap
+    assert text.relative(Span(15, 25), sentence) == Span(5, 10)  # ends after: the overlap
+    assert text.relative(Span(0, 5), sentence) == Span(0, 0)  # before it: empty at its start
+    assert text.relative(Span(30, 40), sentence) == Span(10, 10)  # after it: empty at its end
+
+
+def test_a_sentence_always_contains_the_span_it_is_cut_around():
+    body = "First one. Second one, said Mr. Kim. Third.\nNext paragraph. Last one."
+    for start in range(len(body)):
+        for end in range(start + 1, len(body) + 1):
+            span = Span(start, end)
+            assert span.within(text.sentence_around(body, span)), span

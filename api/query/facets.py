@@ -70,7 +70,9 @@ def _buckets(db: Database, table: str, facet: Facet, found: Sequence[Condition])
         return []
     join, params = facet.join, list(clause.params)
     if facet.actor_param:
-        match = next((c for c in found if isinstance(c, ActorMatch) and c.resolutions[0].parameter == facet.actor_param), None)
+        match = next(
+            (c for c in found if isinstance(c, ActorMatch) and c.resolutions[0].parameter == facet.actor_param), None
+        )
         if match is not None:
             join += f" AND f.actor_id IN ({','.join('?' * len(match.actor_ids))})"
             params[:0] = match.actor_ids

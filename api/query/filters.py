@@ -183,7 +183,6 @@ class Equal:
     column: str | None = None
     upper: bool = False  # compare the values upper-cased (country codes)
 
-
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
         if values is None:
@@ -203,7 +202,6 @@ class Through:
     table: str
     field: str
 
-
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
         return None if values is None else ThroughOneOf(self.column, self.table, self.field, tuple(values))
@@ -221,7 +219,6 @@ class RecordIds:
     table: str
     noun: str
     link: tuple[str, str, str] | None = None
-
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
@@ -244,7 +241,6 @@ class Actor:
     link: ActorLink
     role: str | None = None
 
-
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
         if values is None:
@@ -260,7 +256,6 @@ class AffiliatedWith:
     include_affiliates=false."""
 
     param: str
-
 
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
@@ -299,7 +294,6 @@ class Place:
     record: str
     scope: str
 
-
     def __call__(self, db: Database, args: Args) -> Condition | None:
         values = args.get(self.param)
         if values is None:
@@ -334,15 +328,12 @@ class Search:
     param: str
     table: str
 
-
     def __call__(self, db: Database, args: Args) -> Condition | None:
         value = args.get(self.param)
         return None if value is None else FullText(self.table, fts_query(value))
 
 
-def conditions(
-    db: Database, specs: Sequence[FilterSpec], args: Args, *, ignore: Sequence[str] = ()
-) -> list[Condition]:
+def conditions(db: Database, specs: Sequence[FilterSpec], args: Args, *, ignore: Sequence[str] = ()) -> list[Condition]:
     """The conditions the given arguments make, in the order of the specs; ``ignore``: parameters
     taken as not given (a facet leaves out its own filter)."""
     if ignore:

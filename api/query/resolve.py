@@ -20,9 +20,6 @@ from schemas.names import normalize_name
 from ..db import Database
 
 
-RESOURCES = ("actors", "events", "sources", "places")
-
-
 @dataclass(frozen=True)
 class Resolution:
     """What one value of a parameter naming records matched, as ``meta.resolved`` reports it."""
@@ -127,7 +124,9 @@ def resolve_place(db: Database, parameter: str, value: str) -> PlaceResolution:
     contains the words (``kursk``), as SQLite's LIKE '%words%' would match them (case-insensitive
     for ASCII)."""
 
-    def found(matched: str | None, keys: tuple[str, ...], ids: tuple[str, ...], message: str | None = None):
+    def found(
+        matched: str | None, keys: tuple[str, ...], ids: tuple[str, ...], message: str | None = None
+    ) -> PlaceResolution:
         return PlaceResolution(Resolution(parameter, value, "places", matched, None, ids, message), keys)
 
     key = normalize_name(value)

@@ -40,6 +40,12 @@ def _check_registry(
         names += [(f"aliases[{j}]", alias) for j, alias in enumerate(entry["aliases"])]
         own = set()
         for where, value in names:
+            if "," in value:  # the API reads a comma as between two values (actor=Seoul,Moscow)
+                errors.append(
+                    BuildError(
+                        file, f"{key}[{i}].{where}", f"{value!r} has a comma; a filter would read it as two names"
+                    )
+                )
             norm = normalize_name(value)
             if where == "id":
                 norm = normalize_name(value.replace("-", " "))
