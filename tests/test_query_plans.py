@@ -1,13 +1,21 @@
 """Query plans as tests (issue 4).
 
-Against a database of 100k synthetic statements (bench/generate.py, built by the real build), every
-combination of the filters each list operation offers is requested through the app, both sorts, the
-first page and the next; every SQL statement the API issues is captured on its connection (SQLite's
-trace callback, values inlined) and run through EXPLAIN QUERY PLAN. A plan fails when it:
+Against a database of 100k synthetic statements (bench/generate.py, built by the real build), the
+combinations of the filters each list operation offers (every one of up to ``MAX_FILTERS`` filters
+at a time, with every form of their values: one value, several comma-separated, each ``undated``
+choice) are requested through the app, both sorts, the first page and the next; so are the facets
+operations (each facet alone and all together, with no filter, each filter alone and a few
+together) and the exports of an indexed filter. Every SQL statement the API issues is captured on
+its connection (SQLite's trace callback, values inlined) and run through EXPLAIN QUERY PLAN. A plan
+fails when it:
 
 * scans a large table without an index (``SCAN t``), or
-* walks a whole index of a large table to count (``SCAN t USING COVERING INDEX`` without LIMIT), or
+* walks a whole index of a large table with no LIMIT (``SCAN t USING COVERING INDEX``: a count, a
+  facet's GROUP BY, an export), or
 * walks a whole index of a large table for a page whose filters an index could have sought.
+
+One exception: a facet with no filter at all (``WHERE 1``: none given, or only its own, which a facet
+leaves out) counts the whole table, and may do so by walking a covering index. Not the table itself.
 
 The database is generated and built once and cached in the system temp folder, keyed by the code
 that builds it (data/, schemas/, bench/generate.py), so only the first session pays for it.
@@ -28,7 +36,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from api import create_app
+from api import actors, casualties, create_app, events, statements
 from data.build import build_database
 from schemas import queries
 
@@ -41,8 +49,15 @@ STATEMENTS = 100_000
 SEED = 7
 LARGE = 5_000  # rows: a table at least this big must never be scanned
 
-# Parameters that are not filters: paging, ordering and the affiliates switch are varied separately.
-NOT_FILTERS = {"limit", "cursor", "sort", "include_affiliates"}
+# Parameters that are not filters: paging (``include`` adds records to a page, it selects none),
+# ordering and the affiliates switch are varied separately.
+NOT_FILTERS = {"limit", "cursor", "sort", "include_affiliates", "include"}
+# What a facets operation adds to the filters of its list.
+FACET_PARAMS = {"facet", "facet_size"}
+# Filters combined at most this many at a time (every subset of them, every form of each value).
+# A plan is chosen among the indexes of a few terms; every subset of 12-14 filters with their
+# several forms would be 10^5 requests. QUERY_PLAN_MAX_FILTERS=99 runs every combination.
+MAX_FILTERS = int(os.environ.get("QUERY_PLAN_MAX_FILTERS", 3))
 
 
 def _code_key() -> str:
@@ -92,48 +107,63 @@ def sizes(traced) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def values(traced) -> dict[str, dict[str, list[str]]]:
-    """A realistic value (or several forms) for every filter of every list operation."""
+    """Realistic values (one form or several) for every filter of every list operation: at least
+    one multi-value form of each kind of filter (a vocabulary, an actor, a place, record ids, ids, the
+    statement's event's certainty) and every ``undated`` choice."""
     _, _, conn = traced
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-    event = one("SELECT event_id FROM statements WHERE event_id IS NOT NULL GROUP BY event_id ORDER BY count(*) DESC")
-    source = one("SELECT source_id FROM event_sources GROUP BY source_id ORDER BY count(*) DESC")
+    two = lambda sql: ",".join(r[0] for r in conn.execute(sql).fetchall()[:2])  # noqa: E731
+    busiest = "SELECT {0} FROM {1} WHERE {0} IS NOT NULL GROUP BY {0} ORDER BY count(*) DESC, {0} LIMIT 2"
+    events = two(busiest.format("event_id", "statements"))
+    sources = two(busiest.format("source_id", "event_sources"))
+    event, source = events.split(",")[0], sources.split(",")[0]
+    ids = {t: two(f"SELECT id FROM {t} ORDER BY id LIMIT 2 OFFSET 101") for t in SCHEMAS}
+    dates = {"since": ["2019-01-01"], "until": ["2020-12-31"], "undated": list(queries.UNDATED_CHOICES)}
     return {
         "statements": {
-            "actor": ["Seoul"],
+            "id": [ids["statements"].split(",")[0], ids["statements"]],
+            "actor": ["Seoul", "Seoul,Moscow"],
             "target": ["Pyongyang"],
-            "stance": ["condemn"],
+            "stance": ["condemn", "condemn,accuse"],
             "kind": ["direct_quote"],
-            "event": [event],
+            "event": [event, events],
+            "certainty": ["claimed", "claimed,hinted"],
             "source": [source],
-            "since": ["2019-01-01"],
-            "until": ["2020-12-31"],
+            **dates,
             "q": ["sanctions"],
         },
         "events": {
-            "actor": ["Moscow"],
-            "type": ["combat_operation"],
+            "id": [ids["events"].split(",")[0], ids["events"]],
+            "actor": ["Moscow", "Moscow,Kyiv"],
+            "type": ["combat_operation", "combat_operation,incursion"],
             "status": ["occurred"],
             "certainty": ["claimed"],
+            "plover": ["ASSAULT", "ASSAULT,MOBILIZE"],
             "asserted_by": ["Seoul"],
-            # A place's name (with a place within it), a region code, a country code, an alias.
-            "location": ["Primorsky Krai", "RU-KRS", "UA", "Kursk region"],
-            "source": [source],
-            "since": ["2019-01-01"],
-            "until": ["2020-12-31"],
+            # A place's name (with a place within it), a region code, a country code, an alias, several.
+            "location": ["Primorsky Krai", "RU-KRS", "UA", "Kursk region", "Kursk,UA"],
+            "source": [source, sources],
+            **dates,
             "q": ["assault"],
-            "role": ["initiator"],
+            "role": ["initiator", "initiator,target"],
         },
         "casualties": {
-            "actor": ["Pyongyang"],
+            "id": [ids["casualties"]],
+            "actor": ["Pyongyang", "Pyongyang,Moscow"],
             "claimed_by": ["Seoul"],
-            "category": ["killed"],
-            "location": ["Kyiv", "RU"],
+            "category": ["killed", "killed,wounded"],
+            "location": ["Kyiv", "RU", "Kyiv,RU"],
             "source": [source],
-            "since": ["2019-01-01"],
-            "until": ["2020-12-31"],
+            **dates,
         },
-        "actors": {"q": ["kor"], "kind": ["person"], "country": ["kr"], "affiliated_with": ["Seoul"]},
-        "sources": {"since": ["2019-01-01"], "until": ["2020-12-31"]},
+        "actors": {
+            "id": [ids["actors"]],
+            "q": ["kor"],
+            "kind": ["person", "person,ministry"],
+            "country": ["kr", "kr,ru"],
+            "affiliated_with": ["Seoul", "Seoul,Moscow"],
+        },
+        "sources": {"id": [ids["sources"]], **dates},
     }
 
 
@@ -147,11 +177,12 @@ SCHEMAS = {
 
 
 def combinations(resource: str, filters: dict[str, list[str]]):
-    """Every subset of the filters, every form of each value, both sorts, with and without affiliates."""
+    """Every subset of up to MAX_FILTERS filters, every form of each value, both sorts, with and
+    without affiliates."""
     schema = SCHEMAS[resource]()
     sorts = schema.fields["sort"].validate.choices
     names = sorted(filters)
-    for r in range(len(names) + 1):
+    for r in range(min(len(names), MAX_FILTERS) + 1):
         for subset in itertools.combinations(names, r):
             if "role" in subset and "actor" not in subset:
                 continue  # role needs actor (a 400, no SQL)
@@ -187,6 +218,7 @@ def aliases(sql: str) -> dict[str, str]:
 def plan_problems(sql: str, conn, sizes) -> list[str]:
     names = aliases(sql)
     has_limit = re.search(r"\bLIMIT\b", sql, re.I) is not None
+    whole_table = _unfiltered_group_by(sql)
     problems = []
     for _, _, _, detail in conn.execute("EXPLAIN QUERY PLAN " + sql):
         match = re.match(r"SCAN (\w+)(.*)", detail)
@@ -199,10 +231,20 @@ def plan_problems(sql: str, conn, sizes) -> list[str]:
         if "USING" not in rest:
             problems.append(f"full table scan of {table} ({sizes[table]} rows): {detail}")
         elif not has_limit:
-            problems.append(f"counts by walking all of {table} ({sizes[table]} rows): {detail}")
+            if whole_table and "COVERING INDEX" in rest:
+                continue  # a facet of the whole table, no filter: every row counts
+            problems.append(f"walks all of {table} ({sizes[table]} rows) with no LIMIT: {detail}")
         elif _filtered(sql, name):
             problems.append(f"a filtered page walks the whole index of {table}: {detail}")
     return problems
+
+
+def _unfiltered_group_by(sql: str) -> bool:
+    """A GROUP BY with no filter at all (``WHERE 1``, or no WHERE): a facet of the whole table."""
+    if not re.search(r"\bGROUP BY\b", sql, re.I):
+        return False
+    where = re.search(r"\bWHERE\b(.*?)\bGROUP BY\b", sql, re.I | re.S)
+    return where is None or where.group(1).strip() == "1"
 
 
 # The API walks the sort index on purpose for a frequent full-text word, probing the full-text
@@ -222,34 +264,189 @@ def _filtered(sql: str, alias: str) -> bool:
     return re.search(rf"\b{alias}\.\w+", conditions) is not None
 
 
+def url_of(path: str, params: dict[str, str]) -> str:
+    return f"{path}?{urlencode(params, safe=',')}" if params else path
+
+
+def issued_selects(issued: list[str]) -> list[str]:
+    return [sql for sql in issued if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+class Plans:
+    """Requests URLs, and checks the plan of each shape of SQL they issue (values aside) once."""
+
+    def __init__(self, traced, sizes):
+        self.client, self.issued, self.conn = traced
+        self.sizes = sizes
+        self.seen: set[str] = set()
+        self.checked = 0
+        self.failures: list[str] = []
+
+    def get(self, url: str):
+        self.issued.clear()
+        response = self.client.get(url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
+        for sql in issued_selects(self.issued):
+            shape = re.sub(r"'(?:[^']|'')*'|\b\d+\b", "?", sql)
+            if shape in self.seen:
+                continue
+            self.seen.add(shape)
+            self.checked += 1
+            self.failures.extend(f"{url}\n    {sql}\n    {p}" for p in plan_problems(sql, self.conn, self.sizes))
+        return response
+
+    def assert_good(self) -> None:
+        assert self.checked > 0
+        assert not self.failures, f"{len(self.failures)} bad plan(s) of {self.checked} statements:\n" + "\n".join(
+            self.failures[:25]
+        )
+
+
 @pytest.mark.parametrize("resource", list(SCHEMAS))
 def test_every_filter_combination_uses_indexes(resource, traced, values, sizes):
-    client, issued, conn = traced
+    plans = Plans(traced, sizes)
     filters = values[resource]
     offered = set(SCHEMAS[resource]().fields) - NOT_FILTERS
     assert offered == set(filters), f"give test values for the filters of /{resource}: {sorted(offered ^ set(filters))}"
     assert sizes["statements"] >= 100_000
-    failures, checked, seen = [], 0, set()
     for params in combinations(resource, filters):
-        pages = [f"/{resource}?{urlencode(params)}"]
-        for n, url in enumerate(pages):
-            issued.clear()
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
-            body = response.get_json()
-            if n == 0 and body["links"]["next"]:
-                pages.append(body["links"]["next"])  # the keyset page after it
-            for sql in issued:
-                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                    continue
-                shape = re.sub(r"'(?:[^']|'')*'|\b\d+\b", "?", sql)
-                if shape in seen:
-                    continue
-                seen.add(shape)
-                checked += 1
-                failures.extend(f"{url}\n    {sql}\n    {p}" for p in plan_problems(sql, conn, sizes))
-    assert checked > 0
-    assert not failures, f"{len(failures)} bad plan(s) of {checked} statements:\n" + "\n".join(failures[:15])
+        body = plans.get(url_of(f"/{resource}", params)).get_json()
+        if body["links"]["next"]:
+            plans.get(body["links"]["next"])  # the keyset page after it
+    plans.assert_good()
+
+
+@pytest.mark.parametrize("resource", list(SCHEMAS))
+def test_included_records_are_read_by_primary_key(resource, traced, values, sizes):
+    """``include`` is not a filter: it reads the records a page refers to, by id, whatever the filters."""
+    plans = Plans(traced, sizes)
+    everything = ",".join(queries.INCLUDE_CHOICES)
+    for params in [{}, *({name: forms[-1]} for name, forms in values[resource].items() if name != "role")]:
+        for sort in SCHEMAS[resource]().fields["sort"].validate.choices:
+            body = plans.get(url_of(f"/{resource}", {**params, "sort": sort, "include": everything})).get_json()
+            if body["links"]["next"]:
+                plans.get(body["links"]["next"])
+    plans.assert_good()
+
+
+# --------------------------------------------------------------------------------------------
+# Facets: one count, then one GROUP BY per facet asked for, each with every filter but its own.
+
+FACETED = {"statements": statements.FACETS, "events": events.FACETS, "casualties": casualties.FACETS}
+FACETED["actors"] = actors.FACETS
+FACET_SCHEMAS = {
+    "statements": queries.StatementFilters,
+    "events": queries.EventFilters,
+    "casualties": queries.CasualtyFilters,
+    "actors": queries.ActorFilters,
+}
+
+
+def facet_filter_sets(resource: str, filters: dict[str, list[str]]) -> list[dict[str, str]]:
+    """No filter; each filter alone, in each of its forms (an actor also without its affiliates);
+    and a few together: the actor with a date range, the full-text search with the vocabulary
+    filter, the actor with the vocabulary filter and a date range."""
+    out: list[dict[str, str]] = [{}]
+    for name in sorted(filters):
+        if name == "role":
+            continue  # needs actor: below
+        for form in filters[name]:
+            out.append({name: form})
+        if name in {"actor", "target", "asserted_by", "claimed_by", "affiliated_with"}:
+            out.append({name: filters[name][0], "include_affiliates": "false"})
+    first = {name: forms[0] for name, forms in filters.items()}
+    vocabulary = next(n for n in ("stance", "type", "category", "kind") if n in filters)
+    dated = {"since": first["since"], "until": first["until"]} if "since" in first else {}
+    actor = "actor" if "actor" in first else "affiliated_with"
+    out += [
+        {actor: first[actor], **dated},
+        {actor: first[actor], vocabulary: first[vocabulary], **dated},
+        {vocabulary: filters[vocabulary][-1], **dated, "undated": "include"} if dated else {vocabulary: "x"},
+    ]
+    if "q" in first:
+        out.append({"q": first["q"], vocabulary: first[vocabulary]})
+        out.append({"q": first["q"], **dated})
+    if "role" in filters:
+        out.append({"actor": first["actor"], "role": first["role"]})
+        out.append({"actor": filters["actor"][-1], "role": filters["role"][-1]})
+    return [params for params in out if params.get(vocabulary) != "x"]
+
+
+@pytest.mark.parametrize("resource", list(FACETED))
+def test_facets_use_indexes(resource, traced, values, sizes):
+    """Each facet alone and all of them together, under every filter set of ``facet_filter_sets``.
+    A GROUP BY may walk a covering index of the whole table only when it has no filter at all."""
+    plans = Plans(traced, sizes)
+    names = [f.name for f in FACETED[resource]]
+    schema = queries.facet_query(FACET_SCHEMAS[resource], tuple(names), "PlanFacetQuery")()
+    offered = set(schema.fields) - NOT_FILTERS - FACET_PARAMS
+    assert offered == set(values[resource]), sorted(offered ^ set(values[resource]))
+    for params in facet_filter_sets(resource, values[resource]):
+        for facet in [*names, ",".join(names)]:
+            body = plans.get(url_of(f"/{resource}/facets", {**params, "facet": facet})).get_json()
+            assert set(body["data"]) == set(facet.split(",")), body
+    plans.assert_good()
+
+
+# --------------------------------------------------------------------------------------------
+# Exports: every record a filter selects, in the list's order, streamed from one cursor.
+
+EXPORTED_BY_INDEX = [
+    # (path, filter): a filter an index (or the build's scopes table) answers in date order
+    ("/statements.ndjson", "stance=condemn"),
+    ("/statements.csv", "kind=direct_quote"),
+    ("/statements.ndjson", "event={event}"),
+    ("/statements.ndjson", "source={statement_source}"),
+    ("/statements.csv", "actor=Seoul"),
+    ("/statements.ndjson", "actor=Seoul&include_affiliates=false"),
+    ("/statements.ndjson", "target=Pyongyang"),
+    ("/statements.ndjson", "undated=only"),
+    ("/statements.ndjson", "undated=exclude"),
+    ("/statements.ndjson", "since=2019-01-01&until=2020-12-31"),
+    ("/statements.ndjson", "stance=condemn&since=2019-01-01&until=2020-12-31"),
+    ("/events.geojson", "type=combat_operation"),
+    ("/events.ndjson", "status=occurred"),
+    ("/events.csv", "certainty=claimed"),
+    ("/events.ndjson", "plover=ASSAULT"),
+    ("/events.geojson", "actor=Moscow"),
+    ("/events.ndjson", "location=Kursk region"),
+    ("/events.ndjson", "location=UA"),
+    ("/casualties.csv", "actor=Pyongyang"),
+    ("/casualties.ndjson", "claimed_by=Seoul"),
+    ("/casualties.ndjson", "category=killed"),
+    ("/casualties.ndjson", "location=RU"),
+]
+
+
+@pytest.mark.parametrize("sort", ["-date", "date"])
+def test_exports_of_an_indexed_filter_do_not_sort(sort, traced, sizes):
+    """An export of a filter an index answers reads the index in the list's order: no temporary
+    B-tree sorts every match before the first row is sent (nor may its plan break the rules above)."""
+    client, issued, conn = traced
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    known = {
+        "event": one("SELECT event_id FROM statements WHERE event_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC"),
+        "statement_source": one("SELECT source_id FROM statements GROUP BY 1 ORDER BY count(*) DESC"),
+    }
+    failures = []
+    for path, query in EXPORTED_BY_INDEX:
+        url = f"{path}?{query.format(**known)}&sort={sort}"
+        issued.clear()
+        response = client.get(url)
+        try:
+            assert response.status_code == 200, (url, response.status_code)
+            assert response.get_data(), url  # the stream, read to its end
+        finally:
+            response.close()
+        pages = [sql for sql in issued_selects(issued) if re.search(r"\bORDER BY\b", sql)]
+        assert pages, (url, issued)
+        for sql in pages:
+            plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            problems = plan_problems(sql, conn, sizes)
+            if "TEMP B-TREE" in plan:
+                problems.append(f"sorts in a temporary B-tree: {plan}")
+            failures.extend(f"{url}\n    {sql}\n    {p}" for p in problems)
+    assert not failures, f"{len(failures)} bad export plan(s):\n" + "\n".join(failures)
 
 
 def test_item_lookups_use_the_primary_key(traced, sizes):

@@ -30,3 +30,10 @@ def test_the_examples_are_what_the_server_answers(built_db):
     assert README[start:end] == examples.render(built_db), (
         "README examples are stale: run .venv/bin/python scripts/readme_examples.py"
     )
+
+
+def test_each_screen_takes_at_most_two_requests_and_each_answers(client):
+    for screen, _, requests in _examples_module().SCREENS:
+        assert 1 <= len(requests) <= 2, screen
+        for url, _ in requests:
+            assert client.get(url).status_code == 200, url
