@@ -57,6 +57,15 @@ _EXAMPLES = {
 }
 
 
+# The example of each facets envelope: what the seeds answer to a typical screen's request.
+FACET_EXAMPLES = {
+    "StatementFacets": "/statements/facets?actor=Seoul&facet=stance,speaker,month&facet_size=3",
+    "EventFacets": "/events/facets?facet=type,certainty,place&facet_size=3",
+    "CasualtyFacets": "/casualties/facets?facet=party,category,month&facet_size=3",
+    "ActorFacets": "/actors/facets?facet=kind,country&facet_size=3",
+}
+
+
 def _first(db: Database, table: str, condition: str) -> dict | None:
     for where in (condition, "1"):
         row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY rowid LIMIT 1").fetchone()
@@ -103,6 +112,9 @@ def generate_spec(app) -> dict:
     schemas = spec["components"]["schemas"]
     with app.app_context():
         examples = _examples(get_db())  # the database the app serves: `flask spec` needs it built
+    client = app.test_client()
+    for name, url in FACET_EXAMPLES.items():  # a facets envelope: a real answer
+        examples[name] = client.get(url).get_json()
     for name, example in examples.items():
         if example is not None and name in schemas:
             schemas[name]["examples"] = [example]

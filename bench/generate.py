@@ -559,7 +559,7 @@ PLACE_REGISTRY = [
     ("united-states", "United States", ["USA"], "country", None, None, "US", 39.8283, -98.5795, "Q30"),
     (
         "washington-dc",
-        "Washington, D.C.",
+        "Washington D.C.",  # no comma: a filter reads a comma as between two names
         ["Washington"],
         "city",
         "united-states",

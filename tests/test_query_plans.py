@@ -111,12 +111,11 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
     one multi-value form of each kind of filter (a vocabulary, an actor, a place, record ids, ids, the
     statement's event's certainty) and every ``undated`` choice."""
     _, _, conn = traced
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     two = lambda sql: ",".join(r[0] for r in conn.execute(sql).fetchall()[:2])  # noqa: E731
     busiest = "SELECT {0} FROM {1} WHERE {0} IS NOT NULL GROUP BY {0} ORDER BY count(*) DESC, {0} LIMIT 2"
-    events = two(busiest.format("event_id", "statements"))
-    sources = two(busiest.format("source_id", "event_sources"))
-    event, source = events.split(",")[0], sources.split(",")[0]
+    event_pair = two(busiest.format("event_id", "statements"))
+    source_pair = two(busiest.format("source_id", "event_sources"))
+    event, source = event_pair.split(",")[0], source_pair.split(",")[0]
     ids = {t: two(f"SELECT id FROM {t} ORDER BY id LIMIT 2 OFFSET 101") for t in SCHEMAS}
     dates = {"since": ["2019-01-01"], "until": ["2020-12-31"], "undated": list(queries.UNDATED_CHOICES)}
     return {
@@ -126,7 +125,7 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
             "target": ["Pyongyang"],
             "stance": ["condemn", "condemn,accuse"],
             "kind": ["direct_quote"],
-            "event": [event, events],
+            "event": [event, event_pair],
             "certainty": ["claimed", "claimed,hinted"],
             "source": [source],
             **dates,
@@ -142,7 +141,7 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
             "asserted_by": ["Seoul"],
             # A place's name (with a place within it), a region code, a country code, an alias, several.
             "location": ["Primorsky Krai", "RU-KRS", "UA", "Kursk region", "Kursk,UA"],
-            "source": [source, sources],
+            "source": [source, source_pair],
             **dates,
             "q": ["assault"],
             "role": ["initiator", "initiator,target"],
@@ -332,8 +331,12 @@ def test_included_records_are_read_by_primary_key(resource, traced, values, size
 # --------------------------------------------------------------------------------------------
 # Facets: one count, then one GROUP BY per facet asked for, each with every filter but its own.
 
-FACETED = {"statements": statements.FACETS, "events": events.FACETS, "casualties": casualties.FACETS}
-FACETED["actors"] = actors.FACETS
+FACETED = {
+    "statements": statements.FACETS,
+    "events": events.FACETS,
+    "casualties": casualties.FACETS,
+    "actors": actors.FACETS,
+}
 FACET_SCHEMAS = {
     "statements": queries.StatementFilters,
     "events": queries.EventFilters,
@@ -344,8 +347,9 @@ FACET_SCHEMAS = {
 
 def facet_filter_sets(resource: str, filters: dict[str, list[str]]) -> list[dict[str, str]]:
     """No filter; each filter alone, in each of its forms (an actor also without its affiliates);
-    and a few together: the actor with a date range, the full-text search with the vocabulary
-    filter, the actor with the vocabulary filter and a date range."""
+    and a few together: the actor with the vocabulary filter (stance, type, category, kind), with a
+    date range, with both; the vocabulary filter over a range that keeps undated records; the
+    full-text search with the vocabulary filter, with a date range; an actor with its role."""
     out: list[dict[str, str]] = [{}]
     for name in sorted(filters):
         if name == "role":
@@ -356,20 +360,21 @@ def facet_filter_sets(resource: str, filters: dict[str, list[str]]) -> list[dict
             out.append({name: filters[name][0], "include_affiliates": "false"})
     first = {name: forms[0] for name, forms in filters.items()}
     vocabulary = next(n for n in ("stance", "type", "category", "kind") if n in filters)
-    dated = {"since": first["since"], "until": first["until"]} if "since" in first else {}
     actor = "actor" if "actor" in first else "affiliated_with"
-    out += [
-        {actor: first[actor], **dated},
-        {actor: first[actor], vocabulary: first[vocabulary], **dated},
-        {vocabulary: filters[vocabulary][-1], **dated, "undated": "include"} if dated else {vocabulary: "x"},
-    ]
+    out.append({actor: first[actor], vocabulary: first[vocabulary]})
+    if "since" in first:
+        dated = {"since": first["since"], "until": first["until"]}
+        out.append({actor: first[actor], **dated})
+        out.append({actor: first[actor], vocabulary: first[vocabulary], **dated})
+        out.append({vocabulary: filters[vocabulary][-1], **dated, "undated": "include"})
     if "q" in first:
         out.append({"q": first["q"], vocabulary: first[vocabulary]})
-        out.append({"q": first["q"], **dated})
+        if "since" in first:
+            out.append({"q": first["q"], "since": first["since"], "until": first["until"]})
     if "role" in filters:
         out.append({"actor": first["actor"], "role": first["role"]})
         out.append({"actor": filters["actor"][-1], "role": filters["role"][-1]})
-    return [params for params in out if params.get(vocabulary) != "x"]
+    return out
 
 
 @pytest.mark.parametrize("resource", list(FACETED))

@@ -82,6 +82,16 @@ def test_examples_come_from_the_real_data():
     assert text[example["span"]["start"] : example["span"]["end"]] == example["quote"]
 
 
+def test_facets_examples_are_real_answers_valid_against_their_schema(app, client):
+    from api.spec import FACET_EXAMPLES
+
+    schemas = committed()["components"]["schemas"]
+    for name, url in FACET_EXAMPLES.items():
+        (example,) = schemas[name]["examples"]
+        assert example == client.get(url).get_json()
+        assert set(example["data"]) <= set(schemas[f"{name}Data"]["properties"])
+
+
 def test_list_responses_link_to_their_records():
     spec = committed()
     links = spec["paths"]["/statements"]["get"]["responses"]["200"]["links"]

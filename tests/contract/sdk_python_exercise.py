@@ -9,38 +9,82 @@ any failed assertion exits non-zero with a traceback.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import enum
+import io
 import json
 import sys
+from collections import Counter
 
 from anchored_news_api_client import Client
-from anchored_news_api_client.api.actors import get_actor, list_actors
-from anchored_news_api_client.api.casualties import get_casualty, list_casualties
-from anchored_news_api_client.api.events import get_event, list_events
+from anchored_news_api_client.api.actors import (
+    export_actors_csv,
+    export_actors_ndjson,
+    get_actor,
+    list_actor_facets,
+    list_actors,
+)
+from anchored_news_api_client.api.casualties import (
+    export_casualties_csv,
+    export_casualties_ndjson,
+    get_casualty,
+    list_casualties,
+    list_casualty_facets,
+)
+from anchored_news_api_client.api.events import (
+    export_events_csv,
+    export_events_geojson,
+    export_events_ndjson,
+    get_event,
+    list_event_facets,
+    list_events,
+)
 from anchored_news_api_client.api.health import get_health
 from anchored_news_api_client.api.sources import get_source, list_sources
-from anchored_news_api_client.api.statements import get_statement, list_statements
+from anchored_news_api_client.api.statements import (
+    export_statements_csv,
+    export_statements_ndjson,
+    get_statement,
+    list_statement_facets,
+    list_statements,
+)
 from anchored_news_api_client.api.vocabularies import get_vocabularies
 from anchored_news_api_client.models import (
     Actor,
+    ActorFacets,
     ActorKind,
     ActorList,
     Casualty,
     CasualtyAsOfBasis,
     CasualtyCategory,
+    CasualtyFacets,
     CasualtyList,
     Event,
     EventCertainty,
+    EventFacets,
+    EventFeatureCollection,
     EventList,
     EventStatus,
     EventType,
+    FacetBucket,
     Health,
     Highlight,
     HighlightField,
-    ListEventsType,
+    Included,
+    ListActorFacetsFacetItem,
+    ListCasualtyFacetsFacetItem,
+    ListEventFacetsFacetItem,
+    ListEventsTypeItem,
+    ListStatementFacetsFacetItem,
+    ListStatementFacetsStanceItem,
+    ListStatementsIncludeItem,
     ListStatementsSort,
+    ListStatementsStanceItem,
     Problem,
+    RecordRef,
+    Resolution,
+    ResolutionResource,
     SourceList,
     SourceWithText,
     SourceWithTextPublishedBasis,
@@ -48,6 +92,7 @@ from anchored_news_api_client.models import (
     StatementAttribution,
     StatementDateBasis,
     StatementDatePrecision,
+    StatementFacets,
     StatementKind,
     StatementList,
     StatementStance,
@@ -99,13 +144,18 @@ assert health.counts.statements > 0 and health.counts.sources > 0
 checked.append(f"health: api_version {health.api_version}, {health.counts.statements} statements")
 
 # listStatements(actor="Seoul"), every page by next_cursor, and getStatement -------------------
-response = call("listStatements", list_statements, actor="Seoul", limit=100)
+response = call("listStatements", list_statements, actor=["Seoul"], limit=100)
 lossless(response)
 everything = typed(response.parsed, StatementList)
 (resolution,) = everything.meta.resolved
+typed(resolution, Resolution)
 assert resolution.parameter == "actor" and resolution.value == "Seoul"
+assert resolution.resource is ResolutionResource.ACTORS and resolution.include_affiliates is True
+typed(resolution.matched, RecordRef)
 assert resolution.matched.id == "south-korea" and resolution.matched.name == "South Korea"
-seoul_ids = {actor.id for actor in resolution.actors}
+assert resolution.matched.kind == "state" and resolution.message is None
+seoul_ids = {actor.id for actor in resolution.covers}
+assert resolution.count == len(resolution.covers) and all(isinstance(a, RecordRef) for a in resolution.covers)
 assert "south-korea" in seoul_ids and len(seoul_ids) > 1, "Seoul's affiliates are included"
 assert len(everything.data) == everything.meta.total >= 3
 assert everything.meta.next_cursor is None and everything.links.next_ is None
@@ -137,7 +187,7 @@ while True:
         call(
             "listStatements",
             list_statements,
-            actor="Seoul",
+            actor=["Seoul"],
             limit=page_size,
             sort=ListStatementsSort("-date"),
             **kwargs,
@@ -181,7 +231,7 @@ assert south_korea.country == "KR" and south_korea.statement_count > 0
 check_404("getActor", get_actor, "actors")
 
 # events ----------------------------------------------------------------------------------------
-events = typed(call("listEvents", list_events, type_=ListEventsType.TROOP_DEPLOYMENT).parsed, EventList)
+events = typed(call("listEvents", list_events, type_=[ListEventsTypeItem.TROOP_DEPLOYMENT]).parsed, EventList)
 assert events.data and all(e.type_ is EventType.TROOP_DEPLOYMENT for e in events.data)
 response = call("getEvent", get_event, events.data[0].id)
 lossless(response)
