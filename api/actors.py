@@ -33,7 +33,8 @@ FACETS = (
     Facet(
         "affiliation",
         "t.affiliation_id",
-        "The body an actor directly belongs to (null: none).",
+        "The body an actor directly belongs to (null: none); `affiliated_with` applies to it, as it "
+        "selects actors at any depth below the one named.",
         resource="actors",
     ),
 )

@@ -26,7 +26,14 @@ FACETS = (
         resource="actors",
     ),
     Facet("category", "t.category", "What the figure counts.", ignores=("category",)),
-    Facet("place", "t.place_id", "Where (null: not placed).", ignores=("location",), resource="places"),
+    Facet(
+        "place",
+        "f.place_key",
+        "Where: the place and every place that contains it, as `location=` selects (null: not placed).",
+        join="LEFT JOIN casualty_places f ON f.casualty_id = t.id AND f.place_key IN (SELECT id FROM places)",
+        ignores=("location",),
+        resource="places",
+    ),
     Facet("source", "t.source_id", "The source that gives the figure.", ignores=("source",), resource="sources"),
     *dates("as_of_start"),
 )

@@ -144,20 +144,29 @@ class Database:
                 self.places_within[parent].append(place_id)
                 parent = within[parent]
 
-    def cached_rows(self, key, sql, params) -> list:
+    def cached(self, key, compute):
         """What an aggregate (a total, facet counts) gives never changes for a given filter in an
-        immutable database; keep the recent ones."""
+        immutable database; keep the recent ones (``compute()`` when not kept)."""
         if key in self._counts:
             self._counts.move_to_end(key)
             return self._counts[key]
-        rows = self.execute(sql, params).fetchall()
-        self._counts[key] = rows
+        value = self._counts[key] = compute()
         if len(self._counts) > 4096:
             self._counts.popitem(last=False)
-        return rows
+        return value
+
+    def remember(self, key, compute):
+        """What the request path derives from this immutable file and a parameter's value (what a
+        name resolves to, its dump): kept per worker, forgotten all at once when there are many."""
+        value = self.memo.get(key)
+        if value is None:
+            if len(self.memo) > 4096:
+                self.memo.clear()
+            value = self.memo[key] = compute()
+        return value
 
     def cached_count(self, key, sql, params) -> int:
-        return int(self.cached_rows(key, sql, params)[0][0])
+        return int(self.cached(key, lambda: self.execute(sql, params).fetchone()[0]))
 
     def is_current(self) -> bool:
         try:

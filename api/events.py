@@ -33,7 +33,8 @@ FACETS = (
     Facet(
         "role",
         "f.role",
-        "The parts played in it: with `actor`, that actor's roles; else any participant's.",
+        "The parts played in it: with `actor`, the roles of the actors it names (with their affiliates "
+        "unless include_affiliates=false); else any participant's.",
         join="LEFT JOIN event_participants f ON f.event_id = t.id",
         ignores=("role",),
         distinct=True,
@@ -47,7 +48,15 @@ FACETS = (
         ignores=("asserted_by",),
         resource="actors",
     ),
-    Facet("place", "t.place_id", "Where it happened (null: not placed).", ignores=("location",), resource="places"),
+    Facet(
+        "place",
+        "f.place_key",
+        "Where it happened: its place and every place that contains it (an event in Sudzhansky District "
+        "counts under it, Kursk Oblast and Russia), as `location=` selects (null: not placed).",
+        join="LEFT JOIN event_places f ON f.event_id = t.id AND f.place_key IN (SELECT id FROM places)",
+        ignores=("location",),
+        resource="places",
+    ),
     Facet(
         "country",
         "f.country",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import Schema
 
@@ -30,13 +30,12 @@ from schemas import flatten
 from schemas.geojson import EventFeatureCollection
 from schemas.queries import Paging
 
-from .db import Database, get_db
+from .db import get_db
 from .framework import Blueprint
 from .http import data_etag
-from .query.filters import Condition, conditions
+from .query.filters import conditions
 from .query.highlight import SEARCHED_FIELDS, with_highlights
-from .query.paging import SORTS
-from .query.sql import where
+from .query.paging import every_record
 from .views import ETAG_HEADERS, NOT_MODIFIED, Resource
 
 BATCH = 500  # rows read from the cursor, and written, at a time
@@ -224,8 +223,13 @@ def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodV
     def get(self: MethodView, **args: Any) -> Response:
         db = get_db()
         sort = args.get("sort") or resource.default_sort
-        cursor = _cursor(db, resource.table, conditions(db, resource.filters, args), sort)
-        rows = _highlighted(_batches(cursor), SEARCHED_FIELDS.get(blp.name), request.args.get("q"))
+        # Executed here, so that an error is a problem response rather than a cut-off stream.
+        cursor = every_record(db, resource.table, conditions(db, resource.filters, args), sort)
+        rows = _highlighted(
+            _batches(cursor, current_app.config.get("WORKER_HEARTBEAT")),
+            SEARCHED_FIELDS.get(blp.name),
+            request.args.get("q"),
+        )
         return _streamed(writer(rows), fmt.content_type, filename, cursor)
 
     get.__doc__ = f"Export {resource.table} as {title}\n\n" + fmt.doc.format(
@@ -234,33 +238,18 @@ def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodV
     return type(list_op.view + fmt.label, (MethodView,), {"get": get, "__module__": blp.import_name})
 
 
-def _cursor(db: Database, table: str, found: Sequence[Condition], sort: str) -> sqlite3.Cursor | None:
-    """The filtered records in page order, (id, body), as api.query.paging reads a page (with no
-    limit); None when a condition matches nothing. Executed here, so that an error is a problem
-    response rather than a cut-off stream."""
-    clause = where(db, found)
-    if clause is None:
-        return None
-    column, direction = SORTS[sort]
-    # A filter answered from the scopes table: read in that actor's (or place's) date order.
-    source, key, key_id = (
-        (f"scopes s JOIN {table} t ON t.id = s.record_id", "s", "s.record_id")
-        if clause.scope
-        else (f"{table} t", "t", "t.id")
-    )
-    sql = (
-        f"SELECT t.id, t.body FROM {source} WHERE {' AND '.join(clause.terms) or '1'} "
-        f"ORDER BY {key}.{column} {direction}, {key_id} {direction}"
-    )
-    return db.execute(sql, clause.params)
-
-
-def _batches(cursor: sqlite3.Cursor | None) -> Iterator[list[tuple[str, str]]]:
+def _batches(cursor: sqlite3.Cursor | None, heartbeat: Callable[[], Any] | None) -> Iterator[list[tuple[str, str]]]:
+    """(id, body) of the cursor's rows, a batch at a time. Under gunicorn, each batch tells the
+    arbiter the worker is alive (``WORKER_HEARTBEAT``, set in api/gunicorn_conf.py): a sync worker
+    is otherwise killed ``timeout`` seconds into any response, however steadily it streams, while a
+    client that stops reading still stalls it, and it is still killed then."""
     if cursor is None:
         return
     try:
         while rows := cursor.fetchmany(BATCH):
-            yield rows
+            yield [(r[0], r[2]) for r in rows]
+            if heartbeat is not None:
+                heartbeat()
     finally:
         cursor.close()
 

@@ -24,9 +24,12 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Debug mode is impossible under gunicorn, whatever FLASK_DEBUG says."""
+    """Debug mode is impossible under gunicorn, whatever FLASK_DEBUG says. A long export tells the
+    arbiter, batch by batch, that the worker is alive (api/exports.py)."""
     if hasattr(worker.wsgi, "debug"):
         worker.wsgi.debug = False
+    if hasattr(worker.wsgi, "config"):
+        worker.wsgi.config["WORKER_HEARTBEAT"] = worker.notify
 
 
 def _write_problem(sock, status_int, reason, mesg):

@@ -39,6 +39,14 @@ ETAG_HEADERS = {
     "ETag": {"description": "Strong validator derived from the build id and the URL.", "schema": {"type": "string"}},
     "Cache-Control": {"description": "How long the response may be cached.", "schema": {"type": "string"}},
 }
+PAGE_HEADERS = {
+    **ETAG_HEADERS,
+    "Link": {
+        "description": 'The next page, as RFC 8288 has it (`<…>; rel="next"`, the URL of `links.next`); absent '
+        "on the last page.",
+        "schema": {"type": "string"},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,9 @@ def register(resource: Resource) -> None:
     register_exports(resource)
 
 
-def _documented(blp: Blueprint, op: Operation, schema: type[Schema], *, not_found: bool) -> Callable:
+def _documented(
+    blp: Blueprint, op: Operation, schema: type[Schema], *, not_found: bool, headers: dict = ETAG_HEADERS
+) -> Callable:
     """The decorators of every data operation; the innermost first."""
 
     def decorate(func: Callable) -> Callable:
@@ -91,7 +101,7 @@ def _documented(blp: Blueprint, op: Operation, schema: type[Schema], *, not_foun
         func = blp.alt_response(**NOT_MODIFIED)(func)
         if not_found:
             func = blp.alt_response(**NOT_FOUND)(func)
-        return blp.response(200, schema, description=op.response, headers=ETAG_HEADERS)(func)
+        return blp.response(200, schema, description=op.response, headers=headers)(func)
 
     return decorate
 
@@ -101,7 +111,7 @@ def _list_view(resource: Resource) -> type[MethodView]:
 
     @blp.doc(operationId=op.operation_id)
     @blp.arguments(resource.query(), location="query", as_kwargs=True)
-    @_documented(blp, op, resource.page_schema, not_found=False)
+    @_documented(blp, op, resource.page_schema, not_found=False, headers=PAGE_HEADERS)
     def get(self: MethodView, **args: Any) -> Response:
         db = get_db()
         sort = args.get("sort") or resource.default_sort

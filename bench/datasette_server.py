@@ -4,6 +4,9 @@ TCP_NODELAY set on that socket (stock uvicorn leaves Nagle's algorithm on: ~40 m
     .venv-bench/bin/python bench/datasette_server.py corpus.db PORT [WORKERS]
 
 Runs until SIGTERM/SIGINT, then stops its workers. The database is opened immutable (-i).
+Settings (as ``--setting name value`` would give them): a facet may take up to 10 s (the default,
+200 ms, times out the facets of a large table: no answer to compare with), and a streamed CSV
+export (``.csv?_stream=on``) has no size cap (the default stops at 100 MB).
 """
 
 import os
@@ -11,12 +14,14 @@ import signal
 import socket
 import sys
 
+SETTINGS = {"facet_time_limit_ms": 10_000, "max_csv_mb": 0}
+
 
 def serve(path: str, sock: socket.socket) -> None:
     import uvicorn
     from datasette.app import Datasette
 
-    ds = Datasette(files=[], immutables=[path])
+    ds = Datasette(files=[], immutables=[path], settings=SETTINGS)
     config = uvicorn.Config(ds.app(), log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -15,7 +15,22 @@ and load each scenario with wrk (16 connections, `Connection: close` everywhere,
 keep-alive scheduling decides the result), in rounds: every round runs every (scenario, server) once,
 so ratios are taken within a round and the medians over rounds are reported. CPU ms per request is
 the CPU time (user + system, from /proc) of every process of the server, divided by the requests
-it completed. Writes bench/work/results.json and bench/work/results.md.
+it completed.
+
+Facets scenarios (`/statements/facets?...`) load the same way. Datasette answers them with `_facet=`
+on the table (`_facet_date=date_start` for the month: by day, the nearest it has) and `_size=0`;
+the speaker facet, through the statement_speakers link table, is a second Datasette request (its
+req/s and CPU are per answer, both requests; its latencies per request); ds-lite adds `_nosuggest=1`.
+The API keeps facet counts per filter (the database never changes), so under load it serves them
+from memory: the in-process time of the first, uncached request is reported beside (cold ms); the
+floor runs every facet's SQL on every request.
+
+Exports (the whole statements table as NDJSON and CSV) are not loaded: each is requested
+--export-requests times, one request at a time, each bounded by --export-timeout, and reported as
+rows/s, MB/s and the RSS of the worker that served it (before, after, and its peak during the
+request). Datasette streams CSV (`.csv?_stream=on`) and has no NDJSON of a whole table; the floor
+streams the bodies the API's export SQL selects. Writes bench/work/results.json and
+bench/work/results.md.
 """
 
 from __future__ import annotations
@@ -47,6 +62,7 @@ SERVERS = ("api", "ds", "ds-lite", "floor")
 SEARCH_WORD = "sanctions"
 DEEP_PAGE = 500
 SERVER_TIMEOUTS = {"timeout": 120, "stop_timeout": 15}  # a 1M-statement database opens slowly
+CHUNK = 1 << 20  # bytes read at a time from an export
 
 
 def label(size: int) -> str:
@@ -161,6 +177,7 @@ def scenarios(db: Path) -> list[dict]:
 
     ds = "/corpus"
     size = "_size=20&_shape=objects"
+    facets = "_size=0&_facet_size=20&_shape=objects"
     since, until = "2019-01-01", "2021-12-31"
     q = urllib.parse.quote
     # Statements name their speakers in a link table (a statement may have several).
@@ -214,13 +231,54 @@ def scenarios(db: Path) -> list[dict]:
             "ds": [f"{ds}/statements/{q(i)}.json?_shape=objects" for i in ids],
             "floor": [f"/get_statement?p={q(i)}" for i in ids],
         },
+        # Facets: counts only (Datasette: no rows, `_size=0`), 20 values per facet on both.
+        {
+            "name": "statements/facets?actor=Seoul&facet=stance,month",
+            "kind": "facets",
+            "api": "/statements/facets?actor=Seoul&facet=stance,month",
+            "ds": f"{ds}/statements.json?_where={by_seoul}&_facet=stance&_facet_date=date_start&{facets}",
+        },
+        {
+            "name": f"statements/facets?q={SEARCH_WORD}&facet=stance,speaker,month",
+            "kind": "facets",
+            "api": f"/statements/facets?q={SEARCH_WORD}&facet=stance,speaker,month",
+            # Two requests: the statements' own columns, then the speakers through the link table.
+            "ds": [
+                f"{ds}/statements.json?_search={SEARCH_WORD}&_facet=stance&_facet_date=date_start&{facets}",
+                f"{ds}/statement_speakers.json?_where="
+                + q(
+                    "statement_id in (select id from statements where rowid in (select rowid from "
+                    f"statements_fts where statements_fts match '{SEARCH_WORD}'))"
+                )
+                + f"&_facet=actor_id&{facets}",
+            ],
+        },
     ]
     return out
 
 
-def capture_api_sql(db: Path, scenario_list: list[dict]) -> dict:
+def export_scenarios(db: Path) -> list[dict]:
+    """The whole statements table, streamed: NDJSON (the floor streams the same bodies) and CSV
+    (Datasette streams its own CSV of the table's columns)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+    conn.close()
+    return [
+        {"name": "statements.ndjson (all)", "rows": rows, "api": "/statements.ndjson", "ds": None},
+        {
+            "name": "statements.csv (all)",
+            "rows": rows,
+            "api": "/statements.csv",
+            "ds": "/corpus/statements.csv?_stream=on&_size=max",
+            "floor": None,
+        },
+    ]
+
+
+def capture_api_sql(db: Path, scenario_list: list[dict], export_list: list[dict]) -> dict:
     """Run each API request in-process and keep the page SQL it issues (with values inlined), and
-    follow the cursor chain to the deep page."""
+    follow the cursor chain to the deep page; for a facets request, every statement it issues (and
+    the in-process time of that first, uncached request); for an export, its one query."""
     from api import create_app
 
     app = create_app({"TESTING": True, "DATABASE": str(db)})
@@ -228,9 +286,31 @@ def capture_api_sql(db: Path, scenario_list: list[dict]) -> dict:
     database = app.extensions["anchored_news_db"].get()
     issued: list[str] = []
     database.connection().set_trace_callback(issued.append)
-    spec = {"get_statement": "SELECT body FROM statements WHERE id = ?"}
+    spec: dict = {"get_statement": "SELECT body FROM statements WHERE id = ?"}
+    for n, sc in enumerate(export_list):
+        if sc.get("floor", "") is None:
+            continue
+        issued.clear()
+        response = client.get(sc["api"])
+        response.close()  # the query runs before the stream starts; the stream is not needed here
+        (sql,) = [s for s in issued if s.lstrip().upper().startswith("SELECT") and " ORDER BY " in s.upper()]
+        spec[f"e{n}"] = sql
+        sc["sql"] = sql
+        sc["floor"] = f"/stream/e{n}"
     for n, sc in enumerate(scenario_list):
         if isinstance(sc["api"], list):
+            continue
+        if sc.get("kind") == "facets":
+            database._counts.clear()  # cold: no count or facet kept from an earlier request
+            issued.clear()
+            started = time.perf_counter()
+            response = client.get(sc["api"])
+            sc["cold_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            assert response.status_code == 200, (sc["api"], response.get_data(as_text=True)[:300])
+            sc["total"] = response.get_json()["meta"]["total"]
+            sc["sql"] = [s for s in issued if s.lstrip().upper().startswith("SELECT")]
+            spec[f"s{n}"] = sc["sql"]
+            sc["floor"] = f"/s{n}"
             continue
         url = sc["api"]
         if sc.get("deep"):
@@ -397,8 +477,27 @@ def run_wrk(server: LiveServer, paths: list[str], duration: float, connections: 
     }
 
 
+def check_facets(servers, sc) -> None:
+    """Every server answers with counts in every facet (Datasette: none timed out); the API's
+    counts of the first facet are the floor's."""
+    for name in SERVERS:
+        for path in as_paths(sc.get(name) or []):
+            with urllib.request.urlopen(servers[name].url + path, timeout=120) as r:
+                body = json.loads(r.read())
+            if name == "api":
+                facets = body["data"]
+                assert facets and all(facets.values()), f"api {path}: an empty facet: {body}"
+            elif name == "floor":
+                assert body and all(body), f"floor {path}: no rows"
+            else:
+                assert body["facet_results"] and not body.get("facets_timed_out"), f"{name} {path}: {body}"
+
+
 def check_responses(servers, sc) -> None:
     """Every server answers every scenario with 200 and rows; the API and the floor agree."""
+    if sc.get("kind") == "facets":
+        check_facets(servers, sc)
+        return
     for name in SERVERS:
         if sc.get(name) is None:
             continue
@@ -420,13 +519,17 @@ def benchmark_size(size: int, args) -> dict:
     db, build = ensure_corpus(size, args.seed, args.rebuild)
     folder = db.parent
     scenario_list = scenarios(db)
-    spec = capture_api_sql(db, scenario_list)
+    export_list = export_scenarios(db)
+    spec = capture_api_sql(db, scenario_list, export_list)
     spec_file = folder / "floor.json"
     spec_file.write_text(json.dumps(spec, indent=1))
     servers = start_servers(db, spec_file, folder / "logs")
     try:
         for sc in scenario_list:
-            if isinstance(sc["ds"], str):
+            if sc.get("kind") == "facets":
+                # The same facets without Datasette's suggestions of other facets.
+                sc["ds-lite"] = [p + "&_nosuggest=1" for p in as_paths(sc["ds"])]
+            elif isinstance(sc["ds"], str):
                 if sc.get("deep"):
                     sc["ds"] = ds_deep(servers["ds"].url, sc["ds"], sc["page"])
                 sc["ds-lite"] = sc["ds"] + "&_nocount=1&_nofacet=1"
@@ -456,11 +559,29 @@ def benchmark_size(size: int, args) -> dict:
                     if sc.get(name) is None:
                         continue
                     r = run_wrk(servers[name], as_paths(sc[name]), args.duration, args.connections, folder)
+                    if sc.get("kind") == "facets" and len(as_paths(sc[name])) > 1:
+                        r = per_answer(r, len(as_paths(sc[name])))
                     results[sc["name"]][name].append(r)
                     log(
                         f"[{label(size)}] round {rnd + 1} {sc['name']:<42} {name:<8} {r['rps']:8.0f} req/s "
                         f"p50 {r['p50']:6.1f} p99 {r['p99']:6.1f} ms cpu {r['cpu_ms']:6.2f} ms/req "
                         f"split {r['worker_split']} errors {r['errors']}"
+                    )
+        exported = {sc["name"]: {} for sc in export_list}
+        for sc in export_list:
+            for name in SERVERS:
+                if sc.get(name) is None:
+                    continue
+                runs = [
+                    export_once(servers[name], sc[name], sc["rows"], args.export_timeout)
+                    for _ in range(args.export_requests)
+                ]
+                exported[sc["name"]][name] = runs
+                for r in runs:
+                    log(
+                        f"[{label(size)}] export {sc['name']:<36} {name:<8} {r['rows_per_s']:9.0f} rows/s "
+                        f"{r['mb_per_s']:6.1f} MB/s {r['seconds']:6.2f} s worker RSS {r['rss_before_mb']} -> "
+                        f"{r['rss_after_mb']} MB (peak {r['rss_peak_mb']})"
                     )
     finally:
         for server in {id(s): s for s in servers.values()}.values():
@@ -470,8 +591,13 @@ def benchmark_size(size: int, args) -> dict:
         "label": label(size),
         "build": build,
         "unloaded_ms": unloaded,
+        "exports": [
+            {"name": sc["name"], "rows": sc["rows"], "sql": sc.get("sql"), "paths": {s: sc.get(s) for s in SERVERS}}
+            for sc in export_list
+        ],
+        "export_results": exported,
         "scenarios": [
-            {k: sc.get(k) for k in ("name", "total", "page")}
+            {k: sc.get(k) for k in ("name", "total", "page", "kind", "cold_ms")}
             | {
                 "paths": {s: (sc[s] if isinstance(sc.get(s), str) or sc.get(s) is None else sc[s][0]) for s in SERVERS},
                 "sql": sc.get("sql"),
@@ -484,6 +610,68 @@ def benchmark_size(size: int, args) -> dict:
 
 def as_paths(value) -> list[str]:
     return value if isinstance(value, list) else [value]
+
+
+def per_answer(r: dict, requests: int) -> dict:
+    """A result of wrk over an answer that takes ``requests`` requests: throughput and CPU per answer."""
+    return r | {"rps": r["rps"] / requests, "cpu_ms": r["cpu_ms"] * requests, "requests_per_answer": requests}
+
+
+# --------------------------------------------------------------------------------------------
+# Exports
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (the peak since the last reset) of a process, in MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def reset_peak(pid: int) -> bool:
+    """Start a process's VmHWM over from its current RSS (Linux >= 4.0: clear_refs 5)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def export_once(server: LiveServer, path: str, rows: int, timeout: float) -> dict:
+    """One export, read to its end (bounded by ``timeout``): rows/s, MB/s, and the RSS of the
+    worker that served it (the one that used the most CPU) before, after, and at its peak."""
+    workers = [pid for pid in server.pids() if pid != server.process.pid] or server.pids()
+    before = {pid: memory_mb(pid) for pid in workers}
+    peaks = {pid: reset_peak(pid) for pid in workers}
+    cpu_before = cpu_seconds(server)
+    size = lines = 0
+    started = time.monotonic()
+    with urllib.request.urlopen(server.url + path, timeout=timeout) as response:
+        while chunk := response.read(CHUNK):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"{server.name} {path}: export not done after {timeout} s")
+    seconds = time.monotonic() - started
+    cpu_after = cpu_seconds(server)
+    worker = max(workers, key=lambda pid: cpu_after.get(pid, 0.0) - cpu_before.get(pid, 0.0))
+    after = memory_mb(worker)
+    if lines < rows:
+        raise RuntimeError(f"{server.name} {path}: {lines} lines for {rows} rows")
+    return {
+        "rows": rows,
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "rows_per_s": rows / seconds,
+        "mb_per_s": size / 2**20 / seconds,
+        "cpu_s": round(cpu_after.get(worker, 0.0) - cpu_before.get(worker, 0.0), 2),
+        "rss_before_mb": round(before[worker]["VmRSS"]),
+        "rss_after_mb": round(after["VmRSS"]),
+        "rss_peak_mb": round(after["VmHWM"]) if peaks[worker] else None,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -525,6 +713,33 @@ def summarize(run: dict) -> list[dict]:
     return rows
 
 
+def export_rows(run: dict) -> list[dict]:
+    """Medians over the requests of each (export, server)."""
+    rows = []
+    for name, by_server in run.get("export_results", {}).items():
+        for server in SERVERS:
+            rs = by_server.get(server)
+            if not rs:
+                continue
+            peaks = [r["rss_peak_mb"] for r in rs if r["rss_peak_mb"] is not None]
+            rows.append(
+                {
+                    "export": name,
+                    "server": server,
+                    "rows": rs[0]["rows"],
+                    "mb": median([r["bytes"] / 2**20 for r in rs]),
+                    "seconds": median([r["seconds"] for r in rs]),
+                    "rows_per_s": median([r["rows_per_s"] for r in rs]),
+                    "mb_per_s": median([r["mb_per_s"] for r in rs]),
+                    "cpu_s": median([r["cpu_s"] for r in rs]),
+                    "rss_before_mb": median([r["rss_before_mb"] for r in rs]),
+                    "rss_after_mb": median([r["rss_after_mb"] for r in rs]),
+                    "rss_peak_mb": max(peaks) if peaks else None,
+                }
+            )
+    return rows
+
+
 def fmt(value, digits=1):
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -559,6 +774,32 @@ def markdown(runs: list[dict], meta: dict) -> str:
                 f"| {fmt(row.get('x_ds-lite'))}{'×' if row.get('x_ds-lite') else ''} "
                 f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} |"
             )
+        cold = [s for s in run["scenarios"] if s.get("cold_ms") is not None]
+        if cold:
+            out.append("")
+            out.append(
+                "Facets: the API keeps each facet's counts per filter, so the loaded numbers are served from "
+                "memory; its first, uncached request (in-process, ms): "
+                + ", ".join(f"{s['name']} {s['cold_ms']}" for s in cold)
+                + ". The floor runs every facet's SQL each time. Datasette's speaker facet is a second "
+                "request (statement_speakers): its req/s and CPU are per answer, its latencies per request."
+            )
+        exports = export_rows(run)
+        if exports:
+            out.append("")
+            out.append(
+                "Exports of the whole table, one request at a time (medians of "
+                f"{meta.get('export_requests', '?')}); RSS of the worker that served it, MB:"
+            )
+            out.append("")
+            out.append("| export | server | rows | MB | s | rows/s | MB/s | worker CPU s | RSS before | after | peak |")
+            out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for row in exports:
+                out.append(
+                    f"| {row['export']} | {row['server']} | {row['rows']:,} | {fmt(row['mb'])} | {fmt(row['seconds'], 2)} "
+                    f"| {fmt(row['rows_per_s'], 0)} | {fmt(row['mb_per_s'])} | {fmt(row['cpu_s'], 2)} "
+                    f"| {fmt(row['rss_before_mb'], 0)} | {fmt(row['rss_after_mb'], 0)} | {fmt(row['rss_peak_mb'], 0)} |"
+                )
         deep = [s for s in run["scenarios"] if s.get("page")]
         if deep:
             out.append("")
@@ -615,6 +856,7 @@ def machine_info(args) -> dict:
         "rounds": args.rounds,
         "duration": args.duration,
         "connections": args.connections,
+        "export_requests": args.export_requests,
     }
 
 
@@ -624,6 +866,18 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--export-requests",
+        type=int,
+        default=int(os.environ.get("BENCH_EXPORT_REQUESTS", 3)),
+        help="Requests of each whole-table export per server, one at a time (medians reported).",
+    )
+    parser.add_argument(
+        "--export-timeout",
+        type=float,
+        default=float(os.environ.get("BENCH_EXPORT_TIMEOUT", 900)),
+        help="Seconds one export may take before the run fails.",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--rebuild",

@@ -83,7 +83,8 @@ class ListMeta(Schema):
         required=True,
         metadata={
             "description": "What each value of a parameter naming records (actors, places, events, sources) "
-            "matched, in the order given."
+            "matched: parameter by parameter in the order of the operation's filters, each parameter's values "
+            "in the order given."
         },
     )
 

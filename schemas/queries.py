@@ -64,18 +64,26 @@ def choice(choices, description):
 class Values(DelimitedList):
     """Several values of one filter, comma-separated (``stance=condemn,accuse``): any of them
     matches. A repeated parameter (``id=a&id=b``) is read as its values joined (see api.framework);
-    a value given twice counts once."""
+    a value given twice counts once, but counts against the limit on values as sent (the spec's
+    ``maxItems``, which a client or a fuzzer checks on the list it sends)."""
 
-    def __init__(self, item: fields.Field, description: str, max_values: int = MAX_VALUES, **kwargs):
+    def __init__(
+        self, item: fields.Field, description: str, max_values: int = MAX_VALUES, *, filter: bool = True, **kwargs
+    ):
         super().__init__(
             item,
             validate=validate.Length(min=1, max=max_values, error=f"Give 1 to {max_values} values, comma-separated."),
-            metadata={"description": f"{description} Several values, comma-separated: any of them matches."},
+            metadata={
+                "description": f"{description} Several values, comma-separated: any of them matches."
+                if filter
+                else description
+            },
             **kwargs,
         )
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+    def deserialize(self, *args, **kwargs):
+        values = super().deserialize(*args, **kwargs)  # validated (1 to max_values) before duplicates go
+        return list(dict.fromkeys(values)) if isinstance(values, list) else values
 
 
 def values(description: str, max_length: int = MAX_TEXT) -> Values:
@@ -121,14 +129,19 @@ class DatedFilters(Filters):
     )
     undated = choice(
         UNDATED_CHOICES,
-        "Records with no known date: `include` them, `exclude` them, or list `only` them. The default: "
-        "`exclude` when `since` or `until` is given, else `include`.",
+        "Records with no known date: `include` them, `exclude` them, or list `only` them (not with "
+        "`since`/`until`). The default: `exclude` when `since` or `until` is given, else `include`.",
     )
 
     @validates_schema
     def since_before_until(self, data, **kwargs):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise ValidationError("must not be after until", "since")
+
+    @validates_schema
+    def only_undated_has_no_range(self, data, **kwargs):
+        if data.get("undated") == "only" and (data.get("since") or data.get("until")):
+            raise ValidationError("only lists records with no date: since and until cannot apply", "undated")
 
 
 class AffiliatesMixin(Schema):
@@ -221,7 +234,9 @@ class Paging(Schema):
     include = Values(
         fields.String(validate=validate.OneOf(INCLUDE_CHOICES)),
         "Add the full records the page refers to, each once, under `included`: `actors`, `events`, "
-        "`sources` (without their text), `places`.",
+        "`sources` (without their text), `places`; comma-separated.",
+        max_values=len(INCLUDE_CHOICES),
+        filter=False,
     )
 
 
@@ -266,6 +281,7 @@ def facet_query(filters: type[Schema], facets: tuple[str, ...], name: str) -> ty
                 fields.String(validate=validate.OneOf(facets)),
                 "The facets to count, comma-separated (or the parameter repeated).",
                 max_values=len(facets),
+                filter=False,
                 required=True,
             ),
             "facet_size": fields.Integer(

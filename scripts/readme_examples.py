@@ -42,7 +42,10 @@ SCREENS = [
                 "/events/north-korean-troops-fight-in-kursk",
                 ["id", "title", "certainty", "asserted_by", "participants", "location", "date_start", "related"],
             ),
-            ("/statements?event=cmc-confirms-deployment&include=actors&limit=2", ["id", "speakers", "stance", "summary"]),
+            (
+                "/statements?event=cmc-confirms-deployment&include=actors&limit=2",
+                ["id", "speakers", "stance", "summary"],
+            ),
         ],
     ),
     (
@@ -91,7 +94,9 @@ def trimmed(body, fields):
         body = {**body, "data": [cut(r) for r in body["data"][:SHOWN_ROWS]]}
         if "included" in body:
             body["included"] = {
-                kind: [{k: r[k] for k in ("id", "name", "kind", "country", "title") if k in r} for r in rows[:SHOWN_ROWS]]
+                kind: [
+                    {k: r[k] for k in ("id", "name", "kind", "country", "title") if k in r} for r in rows[:SHOWN_ROWS]
+                ]
                 for kind, rows in body["included"].items()
             }
         return body

@@ -280,8 +280,8 @@ def test_an_export_cut_short_or_never_read_closes_its_cursor(app, monkeypatch, r
         opened.append(real(*args))
         return opened[-1]
 
-    real = exports._cursor
-    monkeypatch.setattr(exports, "_cursor", cursor)
+    real = exports.every_record
+    monkeypatch.setattr(exports, "every_record", cursor)
     monkeypatch.setattr(exports, "BATCH", 2)
     with app.test_request_context("/events.ndjson"):
         response = app.full_dispatch_request()

@@ -41,13 +41,7 @@ def _rows(bodies: Sequence[str]) -> Sequence[str]:
 
 def _dumped_resolution(db: Database, resolution: Resolution) -> Any:
     """A resolution depends only on the database and the parameter, so its dump is kept."""
-    key = ("resolution", resolution)
-    dumped = db.memo.get(key)
-    if dumped is None:
-        if len(db.memo) > 4096:
-            db.memo.clear()
-        dumped = db.memo[key] = _resolution_schema.dump(resolution.dump(db))
-    return dumped
+    return db.remember(("resolution", resolution), lambda: _resolution_schema.dump(resolution.dump(db)))
 
 
 def list_response(

@@ -5,7 +5,7 @@ it, the parameters whose filters it leaves out); ``count_facets`` answers a requ
 applies every filter but its own (``ignores``), so that a multi-select shows the alternatives; a
 multi-valued field (speakers, targets, participants) counts a record once under each of its values,
 and records with no value count under ``None``. Buckets are sorted by count, then value. The
-database never changes, so each facet's buckets are kept per filter (``Database.cached_rows``).
+database never changes, so each facet's buckets are kept per filter (``Database.cached``).
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def _labels(db: Database, resource: str, ids: list[str]) -> dict[str, str]:
     return {i: title or i for i, title in titles}
 
 
-def _buckets(db: Database, table: str, facet: Facet, found: Sequence[Condition]) -> list[tuple[Any, int]]:
-    """(value, count) of every value of the facet among the records the conditions select."""
+def _buckets(db: Database, table: str, facet: Facet, found: Sequence[Condition], size: int) -> list[tuple[Any, int]]:
+    """(value, count) of the ``size + 1`` most frequent values of the facet among the records the
+    conditions select (one more than shown says whether there were more); kept per filter."""
     clause = where(db, found)
     if clause is None:
         return []
@@ -82,7 +83,12 @@ def _buckets(db: Database, table: str, facet: Facet, found: Sequence[Condition])
         f"SELECT {facet.value} AS v, {counted} FROM {source} {join} "
         f"WHERE {' AND '.join(clause.terms) or '1'} GROUP BY v"
     )
-    rows: list[tuple[Any, int]] = db.cached_rows(("facet", sql, tuple(params)), sql, params)
+
+    def top() -> list[tuple[Any, int]]:
+        rows = db.execute(sql, params).fetchall()
+        return sorted(rows, key=lambda r: (-r[1], r[0] is None, r[0] or ""))[: size + 1]
+
+    rows: list[tuple[Any, int]] = db.cached(("facet", sql, tuple(params), size), top)
     return rows
 
 
@@ -103,7 +109,7 @@ def count_facets(
     for name in args["facet"]:
         facet = declared[name]
         found = conditions(db, specs, args, ignore=facet.ignores) if facet.ignores else everything
-        rows = sorted(_buckets(db, table, facet, found), key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+        rows = _buckets(db, table, facet, found, size)
         if len(rows) > size:
             truncated.append(name)
             rows = rows[:size]

@@ -10,6 +10,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,31 @@ def _source(table: str, clause: Where) -> str:
     return f"scopes s JOIN {table} t ON t.id = s.record_id" if clause.scope else f"{table} t"
 
 
+def _ordered(table: str, clause: Where, sort: str, terms: Sequence[str]) -> str:
+    """SELECT id, sort key, body of the rows ``terms`` select, in the order of ``sort`` (by the
+    scope's rows when a filter is answered from the scopes table: its date order)."""
+    column, direction = SORTS[sort]
+    key_table, key_id = ("s", "s.record_id") if clause.scope else ("t", "t.id")
+    return (
+        f"SELECT t.id, {key_table}.{column}, t.body FROM {_source(table, clause)} WHERE {' AND '.join(terms) or '1'} "
+        f"ORDER BY {key_table}.{column} {direction}, {key_id} {direction}"
+    )
+
+
+def _planned(db: Database, table: str, conditions: Sequence[Condition], sort: str) -> list[Condition]:
+    bounds = _sort_key_range(db, table, SORTS[sort][0], conditions)
+    return [*conditions, bounds] if bounds is not None else list(conditions)
+
+
+def every_record(db: Database, table: str, conditions: Sequence[Condition], sort: str) -> sqlite3.Cursor | None:
+    """Every record the conditions select, (id, sort key, body), in page order, as one cursor (an
+    export); None when a condition matches nothing."""
+    clause = where(db, _planned(db, table, conditions, sort))
+    if clause is None:
+        return None
+    return db.execute(_ordered(table, clause, sort, clause.terms), clause.params)
+
+
 def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None) -> Page:
     """One page of ``table``, by keyset on (sort key, id).
 
@@ -106,8 +132,7 @@ def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, l
     limit × rows / matches probes, whatever the corpus size."""
     column, direction = SORTS[sort]
     position = decode_cursor(cursor, sort) if cursor is not None else None  # refused even when nothing matches
-    bounds = _sort_key_range(db, table, column, conditions)
-    planned = [*conditions, bounds] if bounds is not None else conditions
+    planned = _planned(db, table, conditions, sort)
     clause = where(db, planned)
     if clause is None:
         return Page([], 0, None)
@@ -119,11 +144,7 @@ def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, l
     if position is not None:
         terms.append(f"({key_table}.{column}, {key_id}) {'>' if direction == 'ASC' else '<'} (?, ?)")
         params.extend(position)
-    sql = (
-        f"SELECT t.id, {key_table}.{column}, t.body FROM {_source(table, clause)} WHERE {' AND '.join(terms) or '1'} "
-        f"ORDER BY {key_table}.{column} {direction}, {key_id} {direction} LIMIT ?"
-    )
-    rows: list[Any] = db.execute(sql, [*params, limit + 1]).fetchall()
+    rows: list[Any] = db.execute(_ordered(table, clause, sort, terms) + " LIMIT ?", [*params, limit + 1]).fetchall()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

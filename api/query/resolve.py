@@ -68,6 +68,11 @@ def _suggestions(names: list[str]) -> str:
 def resolve_actor(
     db: Database, parameter: str, value: str, include_affiliates: bool, *, expand: bool = True
 ) -> Resolution:
+    key = ("actor", parameter, value, include_affiliates, expand)
+    return db.remember(key, lambda: _resolve_actor(db, parameter, value, include_affiliates, expand))  # type: ignore[no-any-return]
+
+
+def _resolve_actor(db: Database, parameter: str, value: str, include_affiliates: bool, expand: bool) -> Resolution:
     """An id, name or alias (case-insensitive) -> the actor, and its affiliates if asked.
 
     With ``expand=False`` the filter covers the named actor alone, whatever ``include_affiliates``
@@ -88,6 +93,10 @@ def resolve_actor(
 def resolve_record(db: Database, parameter: str, value: str, table: str, noun: str) -> Resolution:
     """An event or source id: the record, or why there is none, with the ids nearest in spelling
     (looked for among the ids next to it in sort order, so that a large corpus costs no more)."""
+    return db.remember(("record", parameter, value, table), lambda: _resolve_record(db, parameter, value, table, noun))  # type: ignore[no-any-return]
+
+
+def _resolve_record(db: Database, parameter: str, value: str, table: str, noun: str) -> Resolution:
     if db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (value,)).fetchone():
         return Resolution(parameter, value, table, value, None, (value,), None)
     nearby = [
@@ -115,6 +124,10 @@ class PlaceResolution:
 
 
 def resolve_place(db: Database, parameter: str, value: str) -> PlaceResolution:
+    return db.remember(("place", parameter, value), lambda: _resolve_place(db, parameter, value))  # type: ignore[no-any-return]
+
+
+def _resolve_place(db: Database, parameter: str, value: str) -> PlaceResolution:
     """``location``: the keys of the build's place link tables that a value names.
 
     A place's id, name or any alias or spelling (``Sudzha``, ``Suzhansky district``, ``the Kursk
@@ -139,9 +152,9 @@ def resolve_place(db: Database, parameter: str, value: str) -> PlaceResolution:
         message = None if ids else f"No place in the registry lies in {code!r} (an ISO 3166 country or region code)."
         return found(None, (code,), ids, message)
     needle = value.translate(_ASCII_LOWER)
-    ids = tuple(sorted({place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}))
-    if ids:
-        return found(None, ids, ids)
+    keys = tuple(sorted({place_id for name, place_id in db.place_names if needle in name.translate(_ASCII_LOWER)}))
+    if keys:
+        return found(None, keys, tuple(dict.fromkeys(p for k in keys for p in (k, *db.places_within[k]))))
     close = difflib.get_close_matches(key, db.place_lookup.keys(), n=3, cutoff=0.6)
     names = list(dict.fromkeys(db.places[db.place_lookup[c]][0] for c in close))
     return found(None, (), (), f"No place is named {value!r}.{_suggestions(names)}")

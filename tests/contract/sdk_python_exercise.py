@@ -291,4 +291,248 @@ for statement in searched.data:
 assert isinstance(first.highlights, Unset), "only a list searched with q has highlights"
 checked.append(f"vocabularies: {len(stances)} stances; highlights on {len(searched.data)} searched statements")
 
+
+# Helpers for the 3.0 operations -------------------------------------------------------------------
+
+
+def every(operation_id, module, **kwargs):
+    """Every record of a list, page by page, as typed models."""
+    records, cursor = [], None
+    while True:
+        page = call(operation_id, module, limit=100, **kwargs, **({} if cursor is None else {"cursor": cursor}))
+        lossless(page)
+        records.extend(page.parsed.data)
+        cursor = page.parsed.meta.next_cursor
+        if cursor is None:
+            assert len(records) == page.parsed.meta.total, (operation_id, kwargs)
+            return records
+
+
+def counts(found) -> dict:
+    """A facet's buckets as {value: count}; the facet was asked for, so it is there."""
+    assert not isinstance(found, Unset), "a facet asked for is in data"
+    for bucket in found:
+        typed(bucket, FacetBucket)
+        assert bucket.count > 0, bucket
+    values = [bucket.value for bucket in found]
+    assert len(values) == len(set(values)), values
+    assert [b.count for b in found if b.value is not None] == sorted(
+        (b.count for b in found if b.value is not None), reverse=True
+    ), "the most frequent first"
+    return {bucket.value: bucket.count for bucket in found}
+
+
+def month(day):
+    return None if day is None else day.strftime("%Y-%m")
+
+
+def exported(operation_id, module, records, **filters):
+    """An NDJSON export: one line per record, each the list's record exactly, in the list's order."""
+    response = call(operation_id, module, **filters)
+    assert response.status_code == 200, response.status_code
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.content.endswith(b"\n") or not records
+    lines = [json.loads(line) for line in response.content.decode("utf-8").splitlines()]
+    assert lines == [record.to_dict() for record in records], operation_id
+    assert [type(records[0]).from_dict(line).to_dict() for line in lines[:1]] == [records[0].to_dict()]
+    return lines
+
+
+def exported_csv(operation_id, module, records, **filters):
+    """A CSV export: a header row, then one row per record, in the list's order."""
+    response = call(operation_id, module, **filters)
+    assert response.status_code == 200, response.status_code
+    assert response.headers["content-type"].startswith("text/csv"), response.headers["content-type"]
+    assert isinstance(response.parsed, str)
+    rows = list(csv.DictReader(io.StringIO(response.parsed, newline="")))
+    assert [row["id"] for row in rows] == [record.id for record in records], operation_id
+    return rows
+
+
+# Facets: counts that add up to the list ---------------------------------------------------------
+troops = every("listStatements", list_statements, q="troops")
+assert troops, "statements mention troops"
+response = call(
+    "listStatementFacets",
+    list_statement_facets,
+    q="troops",
+    facet=[
+        ListStatementFacetsFacetItem.STANCE,
+        ListStatementFacetsFacetItem.SPEAKER,
+        ListStatementFacetsFacetItem.MONTH,
+    ],
+)
+lossless(response)
+facets = typed(response.parsed, StatementFacets)
+assert facets.meta.total == len(troops) and facets.meta.truncated == [] and facets.meta.facet_size == 20
+assert isinstance(facets.data.kind, Unset), "only the facets asked for"
+by_stance = counts(facets.data.stance)
+assert sum(by_stance.values()) == facets.meta.total
+assert by_stance == Counter(s.stance.value for s in troops)
+by_speaker = counts(facets.data.speaker)
+assert by_speaker == Counter(actor for s in troops for actor in {sp.actor.id for sp in s.speakers})
+for bucket in facets.data.speaker:
+    assert bucket.actor.id == bucket.value and bucket.label == bucket.actor.name
+by_month = counts(facets.data.month)
+assert sum(by_month.values()) == facets.meta.total  # undated statements count under null
+assert by_month == Counter(month(s.date_start) for s in troops)
+checked.append(f"listStatementFacets(q='troops'): {facets.meta.total} statements, stances {by_stance}")
+
+# A facet ignores its own filter; the others' counts are those of the filtered list.
+condemned = every("listStatements", list_statements, q="troops", stance=[ListStatementsStanceItem.CONDEMN])
+narrowed = typed(
+    call(
+        "listStatementFacets",
+        list_statement_facets,
+        q="troops",
+        stance=[ListStatementFacetsStanceItem.CONDEMN],
+        facet=[ListStatementFacetsFacetItem.STANCE, ListStatementFacetsFacetItem.KIND],
+    ).parsed,
+    StatementFacets,
+)
+assert narrowed.meta.total == len(condemned) > 0
+assert counts(narrowed.data.stance) == by_stance
+assert counts(narrowed.data.kind) == Counter(s.kind.value for s in condemned)
+
+# Several values of a filter: any of them matches ------------------------------------------------
+condemn, accuse = ListStatementsStanceItem.CONDEMN, ListStatementsStanceItem.ACCUSE
+either = every("listStatements", list_statements, stance=[condemn, accuse])
+alone = {v: every("listStatements", list_statements, stance=[v]) for v in (condemn, accuse)}
+assert all(alone.values()), "both stances occur"
+assert {s.stance.value for s in either} == {"condemn", "accuse"}
+assert {s.id for s in either} == {s.id for v in alone.values() for s in v}
+assert len(either) == sum(len(v) for v in alone.values())
+checked.append(f"listStatements(stance=[condemn, accuse]): {len(either)} = {[len(v) for v in alone.values()]}")
+
+# meta.resolved for a record-valued filter other than actor, with an unknown value
+sourced = typed(
+    call("listStatements", list_statements, source=[first.source.id, "no-such-source"]).parsed, StatementList
+)
+known, unknown = sourced.meta.resolved
+assert known.resource is ResolutionResource.SOURCES and known.include_affiliates is None
+assert known.matched.id == first.source.id and [r.id for r in known.covers] == [first.source.id]
+assert unknown.matched is None and unknown.count == 0 and unknown.covers == [] and unknown.message
+assert sourced.meta.total == sum(1 for s in every("listStatements", list_statements) if s.source.id == first.source.id)
+
+# Events, casualties and actors: facets against their lists
+all_events = every("listEvents", list_events)
+event_facets = typed(
+    call(
+        "listEventFacets",
+        list_event_facets,
+        facet=[ListEventFacetsFacetItem.TYPE, ListEventFacetsFacetItem.YEAR, ListEventFacetsFacetItem.CERTAINTY],
+        facet_size=200,
+    ).parsed,
+    EventFacets,
+)
+assert event_facets.meta.total == len(all_events) and event_facets.meta.truncated == []
+assert counts(event_facets.data.type_) == Counter(e.type_.value for e in all_events)
+assert counts(event_facets.data.certainty) == Counter(e.certainty.value for e in all_events)
+assert counts(event_facets.data.year) == Counter(
+    None if e.date_start is None else str(e.date_start.year) for e in all_events
+)
+
+all_casualties = every("listCasualties", list_casualties)
+casualty_facets = typed(
+    call("listCasualtyFacets", list_casualty_facets, facet=[ListCasualtyFacetsFacetItem.CATEGORY]).parsed,
+    CasualtyFacets,
+)
+assert casualty_facets.meta.total == len(all_casualties)
+assert counts(casualty_facets.data.category) == Counter(c.category.value for c in all_casualties)
+
+all_actors = every("listActors", list_actors)
+actor_facets = typed(
+    call(
+        "listActorFacets",
+        list_actor_facets,
+        facet=[ListActorFacetsFacetItem.KIND, ListActorFacetsFacetItem.COUNTRY],
+        facet_size=200,
+    ).parsed,
+    ActorFacets,
+)
+assert actor_facets.meta.total == len(all_actors) and actor_facets.meta.truncated == []
+assert counts(actor_facets.data.kind) == Counter(a.kind.value for a in all_actors)
+assert counts(actor_facets.data.country) == Counter(a.country for a in all_actors)
+checked.append(f"facets add up: {len(all_events)} events, {len(all_casualties)} casualties, {len(all_actors)} actors")
+
+# Exports: the list's records, all of them, in its order ---------------------------------------------
+lines = exported("exportStatementsNdjson", export_statements_ndjson, troops, q="troops")
+assert all(line["highlights"] for line in lines), "searched with q: the records as the list has them"
+exported_csv("exportStatementsCsv", export_statements_csv, either, stance=[condemn, accuse])
+rows = exported_csv("exportStatementsCsv", export_statements_csv, troops, q="troops")
+assert [row["stance"] for row in rows] == [s.stance.value for s in troops]
+exported("exportEventsNdjson", export_events_ndjson, all_events)
+exported_csv("exportEventsCsv", export_events_csv, all_events)
+exported("exportCasualtiesNdjson", export_casualties_ndjson, all_casualties)
+exported_csv("exportCasualtiesCsv", export_casualties_csv, all_casualties)
+exported("exportActorsNdjson", export_actors_ndjson, all_actors)
+rows = exported_csv("exportActorsCsv", export_actors_csv, all_actors)
+assert [row["name"] for row in rows] == [a.name for a in all_actors]
+response = call("exportEventsGeojson", export_events_geojson)
+assert response.status_code == 200 and response.headers["content-type"] == "application/geo+json"
+collection = typed(response.parsed, EventFeatureCollection)
+assert [f.id for f in collection.features] == [e.id for e in all_events]
+for feature, event in zip(collection.features, all_events, strict=True):
+    assert feature.properties.to_dict() == event.to_dict()
+    if event.location is None:
+        assert feature.geometry is None
+    else:
+        assert feature.geometry.coordinates == [event.location.lon, event.location.lat]
+assert any(f.geometry is not None for f in collection.features)
+checked.append(f"exports: NDJSON lines are the list's records ({len(troops)} for q='troops'), CSV ids in order")
+
+# include: the records the page refers to --------------------------------------------------------
+response = call(
+    "listStatements",
+    list_statements,
+    actor=["Seoul"],
+    limit=100,
+    include=list(ListStatementsIncludeItem),
+)
+lossless(response)
+page = typed(response.parsed, StatementList)
+included = typed(page.included, Included)
+actor_ids = [a.id for a in included.actors]
+assert len(actor_ids) == len(set(actor_ids)) and all(isinstance(a, Actor) for a in included.actors)
+assert {sp.actor.id for s in page.data for sp in s.speakers} | {t.id for s in page.data for t in s.targets} <= set(
+    actor_ids
+)
+assert next(a for a in included.actors if a.id == "south-korea").to_dict() == south_korea.to_dict()
+assert {e.id for e in included.events} == {s.event.id for s in page.data if s.event is not None}
+assert all(isinstance(e, Event) for e in included.events)
+assert {src.id for src in included.sources} == {s.source.id for s in page.data}
+assert isinstance(everything.included, Unset), "no include, no included"
+checked.append(f"include: {len(actor_ids)} actors, {len(included.events)} events, {len(included.sources)} sources")
+
+# excerpt_span: the excerpt sliced is the text at span (a quote, verbatim) ----------------------------
+texts = {}
+
+
+def source_text(source_id):
+    if source_id not in texts:
+        texts[source_id] = typed(call("getSource", get_source, source_id).parsed, SourceWithText).text
+    return texts[source_id]
+
+
+def excerpted(record, excerpt, excerpt_span, span, source_id):
+    sliced = excerpt[excerpt_span.start : excerpt_span.end]
+    assert 0 <= excerpt_span.start < excerpt_span.end <= len(excerpt), record
+    assert sliced == source_text(source_id)[span.start : span.end], record
+    return sliced
+
+
+statements = every("listStatements", list_statements)
+for statement in statements:
+    sliced = excerpted(statement.id, statement.excerpt, statement.excerpt_span, statement.span, statement.source.id)
+    if statement.quote is not None:
+        assert sliced == statement.quote, statement.id
+for event in all_events:
+    for support in event.sources:
+        excerpted(event.id, support.excerpt, support.excerpt_span, support.span, support.source.id)
+for casualty in all_casualties:
+    excerpted(casualty.id, casualty.excerpt, casualty.excerpt_span, casualty.span, casualty.source.id)
+quoted = sum(s.quote is not None for s in statements)
+checked.append(f"excerpt_span: {len(statements)} statements ({quoted} quotes verbatim), event sources, casualties")
+
 print(json.dumps({"operations": sorted(set(called)), "calls": len(called), "checked": checked}))

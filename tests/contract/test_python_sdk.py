@@ -18,6 +18,8 @@ from .conftest import ROOT, SPEC, VENV_BIN, run
 pytestmark = pytest.mark.tools
 
 EXERCISE = ROOT / "tests" / "contract" / "sdk_python_exercise.py"
+# How the SDK is generated (README "Generate a client"): NDJSON exports read as bytes.
+CONFIG = ROOT / "clients" / "python" / "config.yaml"
 # The generated package's runtime dependencies, pinned to what this project's own venv runs.
 CONSTRAINTS = "httpx==0.28.1\nattrs==26.1.0\n"
 
@@ -25,7 +27,17 @@ CONSTRAINTS = "httpx==0.28.1\nattrs==26.1.0\n"
 def test_generated_python_sdk_calls_every_operation(live_server, tmp_path):
     output = tmp_path / "client"
     generated = run(
-        [VENV_BIN / "openapi-python-client", "generate", "--path", SPEC, "--output-path", output, "--fail-on-warning"],
+        [
+            VENV_BIN / "openapi-python-client",
+            "generate",
+            "--path",
+            SPEC,
+            "--output-path",
+            output,
+            "--fail-on-warning",
+            "--config",
+            CONFIG,
+        ],
         # its post-generation hooks run ruff, which is in this project's venv
         env={"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
         cwd=tmp_path,
@@ -72,4 +84,12 @@ def test_generated_python_sdk_calls_every_operation(live_server, tmp_path):
     assert set(summary["operations"]) == operation_ids
     assert any("listStatements(actor='Seoul')" in line for line in summary["checked"])
     assert any("by next_cursor: [" in line for line in summary["checked"])
+    for new_in_3 in (
+        "listStatementFacets(q='troops')",
+        "stance=[condemn, accuse]",
+        "exports:",
+        "include:",
+        "excerpt_span:",
+    ):
+        assert any(new_in_3 in line for line in summary["checked"]), new_in_3
     print(json.dumps(summary, indent=2), file=sys.stderr)

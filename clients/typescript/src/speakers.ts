@@ -42,7 +42,8 @@ export function renderSpeakers(statements: readonly Statement[]): string {
   return `<ul class="speakers">\n${items.join("\n")}\n</ul>`;
 }
 
-export async function fetchStatements(baseUrl: string, actor: string): Promise<Statement[]> {
+/** Every statement by any of these actors (each an id, name or alias): `actor` is a list since API 3.0. */
+export async function fetchStatements(baseUrl: string, actor: string[]): Promise<Statement[]> {
   const client = createClient<paths>({ baseUrl });
   const statements: Statement[] = [];
   let cursor: string | undefined;
@@ -59,5 +60,5 @@ export async function fetchStatements(baseUrl: string, actor: string): Promise<S
 }
 
 export async function renderSeoulSpeakers(baseUrl: string): Promise<string> {
-  return renderSpeakers(await fetchStatements(baseUrl, "Seoul"));
+  return renderSpeakers(await fetchStatements(baseUrl, ["Seoul"]));
 }

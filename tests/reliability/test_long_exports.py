@@ -1,0 +1,48 @@
+"""An export that streams for longer than gunicorn's worker timeout still arrives whole: a sync
+worker is killed `timeout` seconds into any response unless it tells the arbiter it is alive,
+which an export does batch by batch (api/exports.py, api/gunicorn_conf.py)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from data.build import build_database
+from scripts.live_server import LiveServer
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def large_db(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
+    spec.loader.exec_module(generate)
+    folder = tmp_path_factory.mktemp("long-export")
+    generate.generate(20_000, 5, folder / "seeds")
+    build_database(folder / "seeds", folder / "corpus.db")
+    return folder / "corpus.db"
+
+
+def test_an_export_longer_than_the_worker_timeout_arrives_whole(large_db):
+    with LiveServer(large_db, workers=1, extra_args=["--timeout", "1"]) as server:
+        first = json.loads(urllib.request.urlopen(f"{server.url}/statements?limit=1", timeout=30).read())
+        total = first["meta"]["total"]
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{server.url}/statements.csv", timeout=120) as response:
+            body = response.read().decode("utf-8")
+        took = time.monotonic() - started
+    rows = list(csv.reader(io.StringIO(body)))
+    assert took > 1.5, f"the export took {took:.1f} s: too fast to prove anything about a 1 s timeout"
+    assert len(rows) == total + 1  # the header, then every statement
+    assert "WORKER TIMEOUT" not in Path(server.log).read_text(encoding="utf-8")
