@@ -5,7 +5,7 @@ from schemas.queries import CasualtyFilters, CasualtyQuery
 from schemas.resources import Casualty
 
 from .framework import Blueprint
-from .query.facets import Facet, dates
+from .query.facets import DATES, Facet
 from .query.filters import Actor, ActorLink, DateRange, Equal, Place, RecordIds
 from .views import Operation, Resource, register
 
@@ -35,7 +35,7 @@ FACETS = (
         resource="places",
     ),
     Facet("source", "t.source_id", "The source that gives the figure.", ignores=("source",), resource="sources"),
-    *dates("as_of_start"),
+    *DATES,
 )
 
 register(

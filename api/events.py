@@ -5,7 +5,7 @@ from schemas.queries import EventFilters, EventQuery
 from schemas.resources import Event
 
 from .framework import Blueprint
-from .query.facets import Facet, dates
+from .query.facets import DATES, Facet
 from .query.filters import Actor, ActorLink, DateRange, Equal, Place, RecordIds, Search
 from .views import Operation, Resource, register
 
@@ -73,7 +73,7 @@ FACETS = (
         resource="sources",
         distinct=True,
     ),
-    *dates("date_start"),
+    *DATES,
 )
 
 register(
@@ -88,7 +88,13 @@ register(
             Equal("id"),
             Actor(
                 "actor",
-                ActorLink("actor_id", table="event_participants", record="event_id", scope="participant"),
+                ActorLink(
+                    "actor_id",
+                    table="event_participants",
+                    record="event_id",
+                    scope="participant",
+                    role_index="idx_event_participants_actor_id_role_event_id",  # data/build/tables.py
+                ),
                 role="role",
             ),
             Actor("asserted_by", ActorLink("actor_id", table="event_claimants", record="event_id")),

@@ -5,7 +5,7 @@ from schemas.queries import StatementFilters, StatementQuery
 from schemas.resources import Statement
 
 from .framework import Blueprint
-from .query.facets import Facet, dates
+from .query.facets import DATES, Facet
 from .query.filters import Actor, ActorLink, DateRange, Equal, RecordIds, Search, Through
 from .views import Operation, Resource, register
 
@@ -44,7 +44,7 @@ FACETS = (
         ignores=("certainty",),
     ),
     Facet("source", "t.source_id", "The source it was coded from.", ignores=("source",), resource="sources"),
-    *dates("date_start"),
+    *DATES,
 )
 
 register(

@@ -25,9 +25,19 @@ MAX_TEXT = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same rule for the OpenAPI document (as a pattern any JSON Schema tool can check): no control
 # characters, and at least one character that str.strip() keeps.
-_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_KEPT = "[^\\x00-\\x20\\x7f" + "".join(f"\\u{c:04x}" for c in range(0x80, 0x10000) if chr(c).isspace()) + "]"
-TEXT_PATTERN = f"^{_ALLOWED}*{_KEPT}{_ALLOWED}*$"
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_SPACES = "\\x00-\\x20\\x7f" + "".join(f"\\u{c:04x}" for c in range(0x80, 0x10000) if chr(c).isspace())
+
+
+def _text_pattern(excluded: str = "") -> str:
+    allowed, kept = f"[^{_CONTROLS}{excluded}]", f"[^{_SPACES}{excluded}]"
+    return f"^{allowed}*{kept}{allowed}*$"
+
+
+TEXT_PATTERN = _text_pattern()
+# One of several values of a filter: the same, and no comma. Commas separate the values, encoded or
+# not (`a%2Cb` is `a,b`: query strings are percent-decoded before the split), so none is in a value.
+VALUE_PATTERN = _text_pattern(",")
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
@@ -87,8 +97,9 @@ class Values(DelimitedList):
 
 
 def values(description: str, max_length: int = MAX_TEXT) -> Values:
-    """Several free-text values (ids, names)."""
-    return Values(Param("One value.", max_length=max_length), description)
+    """Several free-text values (ids, names); a value has no comma (ids and registry names have none)."""
+    item = Param("One value; it has no comma.", max_length=max_length, metadata={"pattern": VALUE_PATTERN})
+    return Values(item, description)
 
 
 def choices(vocabulary, description: str) -> Values:

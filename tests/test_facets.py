@@ -162,6 +162,8 @@ EVENT_FILTERS = st.fixed_dictionaries(
         "q": st.sampled_from(["troops", "kursk", "parade"]),
     },
 )
+
+
 def _valid(params: dict) -> bool:
     """undated=only takes no date range (a 400, tested in test_filters)."""
     return not (params.get("undated") == "only" and ({"since", "until"} & set(params)))

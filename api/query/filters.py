@@ -95,6 +95,9 @@ class ActorLink:
     # The role under which it lists the records of each actor alone (for a link table, where no
     # index on the record table gives one actor's records in date order); None: not listed.
     own_scope: str | None = None
+    # The link table's index on (actor, role, record), named for actors-with-roles lookups: with
+    # many actors (a state's affiliates) and several roles, SQLite's estimate prefers a table scan.
+    role_index: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class SortKeyRange:
 
     low: str | None
     high: str | None
+    undated: bool = False  # undated rows (key '') are wanted too
 
 
 Condition = Union[

@@ -66,19 +66,18 @@ class Page:
     next_cursor: str | None
 
 
-def _sort_key_range(db: Database, table: str, column: str, conditions: Sequence[Condition]) -> SortKeyRange | None:
-    """The rows of a date range, bounded on the sort key too, so that an index range answers them:
-    a range starts on or before ``until`` (unknown dates, '', are out), and, being at most ``span``
-    days long, starts on or after ``since - span``."""
-    if column != "date_sort":
-        return None
+def bounded(db: Database, table: str, conditions: Sequence[Condition]) -> list[Condition]:
+    """The conditions, with bounds on the date sort key for a date range, so that an index range
+    answers them: a range starts on or before ``until`` and, being at most ``span`` days long,
+    starts on or after ``since - span``. Undated rows (key '') are out, or, with
+    ``undated=include``, kept by bounds that let them in."""
     dates = next((c for c in conditions if isinstance(c, DateOverlap)), None)
-    if dates is None or dates.undated != "exclude" or (dates.since is None and dates.until is None):
-        return None  # undated rows (key '') are wanted, or no range bounds the key
+    if dates is None or dates.undated == "only" or (dates.since is None and dates.until is None):
+        return list(conditions)
     span = db.date_spans.get(table)
     low = (dates.since - dt.timedelta(days=span)).isoformat() if dates.since is not None and span is not None else None
     high = dates.until.isoformat() if dates.until is not None else None
-    return SortKeyRange(low, high)
+    return [*conditions, SortKeyRange(low, high, undated=dates.undated == "include")]
 
 
 def count(db: Database, table: str, clause: Where) -> int:
@@ -108,15 +107,10 @@ def _ordered(table: str, clause: Where, sort: str, terms: Sequence[str]) -> str:
     )
 
 
-def _planned(db: Database, table: str, conditions: Sequence[Condition], sort: str) -> list[Condition]:
-    bounds = _sort_key_range(db, table, SORTS[sort][0], conditions)
-    return [*conditions, bounds] if bounds is not None else list(conditions)
-
-
 def every_record(db: Database, table: str, conditions: Sequence[Condition], sort: str) -> sqlite3.Cursor | None:
     """Every record the conditions select, (id, sort key, body), in page order, as one cursor (an
     export); None when a condition matches nothing."""
-    clause = where(db, _planned(db, table, conditions, sort))
+    clause = where(db, bounded(db, table, conditions))
     if clause is None:
         return None
     return db.execute(_ordered(table, clause, sort, clause.terms), clause.params)
@@ -132,7 +126,7 @@ def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, l
     limit × rows / matches probes, whatever the corpus size."""
     column, direction = SORTS[sort]
     position = decode_cursor(cursor, sort) if cursor is not None else None  # refused even when nothing matches
-    planned = _planned(db, table, conditions, sort)
+    planned = bounded(db, table, conditions)
     clause = where(db, planned)
     if clause is None:
         return Page([], 0, None)

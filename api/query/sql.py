@@ -101,8 +101,10 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
             if link.table is None:
                 terms.append(f"t.{link.column} IN ({placeholders})")
             else:
+                indexed = f" INDEXED BY {link.role_index}" if roles and link.role_index else ""
                 terms.append(
-                    f"t.id IN (SELECT {link.record} FROM {link.table} WHERE {link.column} IN ({placeholders}){role_sql})"
+                    f"t.id IN (SELECT {link.record} FROM {link.table}{indexed} "
+                    f"WHERE {link.column} IN ({placeholders}){role_sql})"
                 )
             params.extend([*ids, *roles])
         elif isinstance(c, DateOverlap):
@@ -175,10 +177,13 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
     for c in conditions:
         if isinstance(c, SortKeyRange):
             if c.low is not None:
-                terms.append(f"{key}.date_sort >= ?")
+                terms.append(
+                    f"({key}.date_sort >= ? OR {key}.date_sort = '')" if c.undated else f"{key}.date_sort >= ?"
+                )
                 params.append(c.low)
             if c.high is not None:
-                terms.append(f"{key}.date_sort BETWEEN '0' AND ?")
+                # '' (undated) sorts before every date: "<= until" keeps it, BETWEEN '0' leaves it out.
+                terms.append(f"{key}.date_sort <= ?" if c.undated else f"{key}.date_sort BETWEEN '0' AND ?")
                 params.append(c.high)
     if scope is not None:
         terms[:0] = SCOPE_TERMS

@@ -373,9 +373,10 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     db.table("statements").create_index(["date_end"])
     db.table("statement_speakers").create_index(["actor_id", "statement_id"])
     db.table("statement_targets").create_index(["actor_id", "statement_id"])
-    for column in ("type", "status", "certainty", "plover", "source_id"):
+    for column in ("type", "status", "certainty", "plover", "source_id", "place_id"):
         db.table("events").create_index([column, "date_sort", "id"])
     db.table("event_participants").create_index(["actor_id", "event_id"])
+    db.table("event_participants").create_index(["actor_id", "role", "event_id"])  # actor= with role=
     db.table("event_claimants").create_index(["actor_id", "event_id"])
     db.table("event_sources").create_index(["source_id", "event_id"])
     for column in ("party_id", "claimed_by_id", "category", "source_id"):

@@ -1,22 +1,24 @@
 """schemathesis hooks: the rules of this API's query strings that JSON Schema cannot state.
 
-OpenAPI 3.1 describes each query parameter on its own. Four rules of this API span more than one
+OpenAPI 3.1 describes each query parameter on its own. Five rules of this API span more than one
 parameter or the whole request, so the spec states them in prose (the parameter descriptions and
 the API description) and the server enforces them with a 400 or 414 problem:
 
 1. ``cursor`` is opaque: a valid one is a keyset position the API encoded, for the same ``sort``.
 2. ``role`` (``/events``, its facets and its exports) qualifies ``actor``: alone it is refused.
 3. ``since`` must not be after ``until``.
-4. The query string is at most 2048 bytes; longer is refused with 414.
+4. ``undated=only`` lists the records with no date, so it takes no ``since`` or ``until``.
+5. The query string is at most 2048 bytes; longer is refused with 414.
 
 ``positive_data_acceptance`` asserts that every schema-valid request is accepted, so for
 *positive* cases only (the ones schemathesis generates to be valid) these hooks bring a case
 inside those rules: a generated cursor becomes a position in the API's own cursor encoding (the
 generated text is the position, so keyset paging is still fuzzed with arbitrary keys), a lone
-``role`` gets an ``actor``, ``since``/``until`` are put in order, and a case whose query string
-would exceed 2048 bytes is not sent. Negative cases are never touched: they must be refused, and
-every check still runs on every case that is sent. The server's refusals of each rule are asserted
-by tests/test_errors.py and tests/reliability/.
+``role`` gets an ``actor``, ``since``/``until`` are put in order, ``undated=only`` with a date
+range becomes ``undated=include``, and a case whose query string would exceed 2048 bytes is not
+sent. Negative cases are never touched: they must be refused, and every check still runs on every
+case that is sent. The server's refusals of each rule are asserted by tests/test_errors.py,
+tests/test_filters.py and tests/reliability/.
 
 A case is edited only when a rule needs it. schemathesis revalidates the query of a case a hook
 assigns, and (4.32.5) cannot read a comma-joined array (``style: form, explode: false``) back into
@@ -65,7 +67,7 @@ def query_string(query: dict) -> str:
 
 
 def within_rules(path: str, query: dict) -> dict:
-    """``query`` (a positive case's) with rules 1-3 applied; the input is not modified."""
+    """``query`` (a positive case's) with rules 1-4 applied; the input is not modified."""
     query = dict(query)
     cursor = query.get("cursor")
     if isinstance(cursor, str):
@@ -81,6 +83,8 @@ def within_rules(path: str, query: dict) -> dict:
                 query["since"], query["until"] = until, since
         except ValueError:
             pass
+    if query.get("undated") == "only" and ("since" in query or "until" in query):
+        query["undated"] = "include"
     return query
 
 
