@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,16 @@ def seeds_copy(tmp_path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+def generate_seeds(statements: int, seed: int, folder: Path) -> Path:
+    """A synthetic corpus in the seeds/ format (bench/generate.py), written to ``folder``."""
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
+    spec.loader.exec_module(generate)
+    generate.generate(statements, seed, folder)
+    return folder
 
 
 def get_json(client, url, status=200):

@@ -3,10 +3,8 @@ without worker processes, references across documents resolved from the first pa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import yaml
 
 from data.build import BuildFailed, build_database, check_corpus, workers
 
-from .conftest import ROOT
+from .conftest import generate_seeds
 
 A, B = "000_7dc1a4308702294b", "003_4c4acd25798775f3"
 
@@ -44,12 +42,7 @@ def contents(path: Path) -> dict[str, list]:
 @pytest.fixture(scope="module")
 def synthetic_seeds(tmp_path_factory) -> Path:
     """About 250 generated documents: enough for the build to use its worker processes."""
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
-    spec.loader.exec_module(generate)
-    seeds = tmp_path_factory.mktemp("pipeline") / "seeds"
-    generate.generate(2200, 7, seeds)
+    seeds = generate_seeds(2200, 7, tmp_path_factory.mktemp("pipeline") / "seeds")
     assert len(list(seeds.glob("*.txt"))) >= workers.PARALLEL_MIN_JOBS
     return seeds
 

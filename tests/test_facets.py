@@ -3,8 +3,6 @@ on a synthetic corpus; each facet ignores its own filter; buckets are sorted and
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -16,7 +14,7 @@ from hypothesis import strategies as st
 from api import create_app
 from data.build import build_database
 from schemas import vocab
-from tests.conftest import ROOT, SEEDS, get_all, get_json
+from tests.conftest import SEEDS, generate_seeds, get_all, get_json
 
 # --------------------------------------------------------------------------------------------
 # What a facet counts, computed from the list's own records.
@@ -202,12 +200,8 @@ def test_actor_facets_count_what_the_list_returns(client, context, params):
 
 @pytest.fixture(scope="module")
 def synthetic_client(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
-    spec.loader.exec_module(generate)
     folder = tmp_path_factory.mktemp("facets")
-    generate.generate(1200, 3, folder / "seeds")
+    generate_seeds(1200, 3, folder / "seeds")
     build_database(folder / "seeds", folder / "corpus.db")
     return create_app({"TESTING": True, "DATABASE": str(folder / "corpus.db")}).test_client()
 

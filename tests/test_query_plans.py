@@ -28,12 +28,10 @@ that builds it (data/, schemas/, bench/generate.py), so only the first session p
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import os
 import re
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -43,6 +41,7 @@ import pytest
 from api import actors, casualties, create_app, events, statements
 from data.build import build_database
 from schemas import queries
+from tests.conftest import generate_seeds
 
 # Generating and building 100k statements takes minutes whenever data/, schemas/ or bench/generate.py
 # change (the cache key); then ~30 s. Not in `make test-fast`; always in `make test`.
@@ -80,12 +79,7 @@ def large_db(tmp_path_factory) -> Path:
     if not db.exists():
         for stale in cache.glob("corpus-*.db"):
             stale.unlink()
-        spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-        generate = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
-        spec.loader.exec_module(generate)
-        seeds = tmp_path_factory.mktemp("plan-seeds") / "seeds"
-        generate.generate(STATEMENTS, SEED, seeds)
+        seeds = generate_seeds(STATEMENTS, SEED, tmp_path_factory.mktemp("plan-seeds") / "seeds")
         build_database(seeds, db)  # atomic: a half-built file never appears under this name
     return db
 

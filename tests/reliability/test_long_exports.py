@@ -5,10 +5,8 @@ which an export does batch by batch (api/exports.py, api/gunicorn_conf.py)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -17,19 +15,15 @@ import pytest
 
 from data.build import build_database
 from scripts.live_server import LiveServer
-from tests.conftest import ROOT
+from tests.conftest import generate_seeds
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def large_db(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate  # its worker processes pickle functions by module name
-    spec.loader.exec_module(generate)
     folder = tmp_path_factory.mktemp("long-export")
-    generate.generate(20_000, 5, folder / "seeds")
+    generate_seeds(20_000, 5, folder / "seeds")
     build_database(folder / "seeds", folder / "corpus.db")
     return folder / "corpus.db"
 
