@@ -40,6 +40,10 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import accumulate
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the project's schemas
+
+from schemas import vocab  # noqa: E402
+
 CHUNK = 500  # documents per random stream
 MEAN_STATEMENTS = 10  # per document (4..16)
 FIRST_DAY = dt.date(2015, 1, 1)
@@ -207,28 +211,9 @@ MONTHS = [
     "December",
 ]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-STANCES = [
-    "condemn",
-    "accuse",
-    "acknowledge",
-    "confirm",
-    "deny",
-    "defend",
-    "thank",
-    "praise",
-    "demand",
-    "appeal",
-    "warn",
-    "pledge",
-    "offer",
-    "reject",
-    "assess",
-    "predict",
-    "report",
-    "announce",
-    "hint",
-]
-STANCE_WEIGHTS = [8, 6, 3, 5, 4, 3, 2, 2, 4, 3, 7, 3, 2, 4, 5, 3, 6, 5, 1]
+STANCES = list(vocab.STANCES)  # the vocabulary the build validates against, in its order
+STANCE_WEIGHTS = [8, 6, 3, 5, 4, 3, 2, 2, 4, 3, 7, 3, 2, 4, 5, 3, 6, 5, 1]  # one per stance, in order
+assert len(STANCE_WEIGHTS) == len(STANCES), "a weight for every stance of schemas/vocab.py"
 STANCE_VERB = {
     "condemn": "condemned",
     "accuse": "accused",

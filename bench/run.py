@@ -55,7 +55,7 @@ VENV = ROOT / ".venv" / "bin"
 BENCH_VENV = ROOT / "bench" / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
-from scripts.live_server import LiveServer, gunicorn_command  # noqa: E402
+from scripts.live_server import LiveServer, gunicorn_command, wrk_command  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVERS = ("api", "ds", "ds-lite", "floor")
@@ -442,17 +442,7 @@ def run_wrk(server: LiveServer, paths: list[str], duration: float, connections: 
     script.write_text(LUA % ",".join(json.dumps(p) for p in paths))
     before = cpu_seconds(server)
     proc = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{max(1, round(duration))}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            server.url,
-        ],
+        wrk_command(server.url, script, duration, connections),
         capture_output=True,
         text=True,
         timeout=duration + 60,

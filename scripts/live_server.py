@@ -59,6 +59,24 @@ def gunicorn_command(
     return [*cmd, "--bind", f"{HOST}:{port}", "--workers", str(workers), *extra_args, app]
 
 
+def wrk_command(
+    url: str, script: Path, duration: float, connections: int, threads: int = 2, wrk: str = "wrk"
+) -> list[str]:
+    """wrk loading ``url`` for ``duration`` seconds (at least 1) through a Lua ``script``, with a
+    10 s request timeout: the one load command of scripts/soak.py and bench/run.py."""
+    return [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
+
+
 class LiveServer:
     """A server process on 127.0.0.1, started (and waited for) by the constructor.
 

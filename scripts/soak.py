@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.live_server import LiveServer  # noqa: E402  (gunicorn on 127.0.0.1, as `make serve`)
+from scripts.live_server import LiveServer, wrk_command  # noqa: E402  (gunicorn on 127.0.0.1, as `make serve`)
 
 CATEGORIES = ("list", "filter", "full-text", "deep-cursor", "get-by-id")
 RSS_TOLERANCE = 0.10
@@ -213,17 +213,7 @@ def run_wrk(url: str, script: Path, duration: float, connections: int, threads: 
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("soak: wrk is not installed; `make test` (mk/reliability.mk) installs it with apt-get")
-    cmd = [
-        wrk,
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{max(1, round(duration))}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        url,
-    ]
+    cmd = wrk_command(url, script, duration, connections, threads, wrk=wrk)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("SOAK_RESULT ")), None)
     if out.returncode != 0 or line is None:
