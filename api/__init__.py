@@ -8,11 +8,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import db, docs, http, ids
+from . import db, docs, explorer, http, ids
 from .framework import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-API_VERSION = "3.0.0"
+API_VERSION = "3.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in (statements, actors, events, casualties, sources, health, vocabularies):
         api.register_blueprint(module.blp)
     docs.init_app(app, Path(app.config["SPEC_FILE"]))
+    explorer.init_app(app)
     http.init_app(app)
 
     from .spec import spec_command

@@ -122,6 +122,12 @@ class Database:
             "SELECT actor_id, affiliate_id FROM actor_affiliates ORDER BY actor_id, depth, affiliate_id"
         ):
             self.affiliates[actor_id].append(affiliate_id)
+        # The actors each actor is affiliated with, nearest first (the tree read upwards).
+        self.ancestors: dict[str, list[str]] = {actor_id: [] for actor_id in self.actor_refs}
+        for actor_id, affiliate_id in conn.execute(
+            "SELECT actor_id, affiliate_id FROM actor_affiliates WHERE depth > 0 ORDER BY depth, actor_id"
+        ):
+            self.ancestors[affiliate_id].append(actor_id)
 
     def _load_places(self, conn) -> None:
         """Every name of every place (the registry is small), for ``location=``."""

@@ -43,6 +43,13 @@ FACETS = (
         join="LEFT JOIN events f ON f.id = t.event_id",
         ignores=("certainty",),
     ),
+    Facet(
+        "event_type",
+        "f.type",
+        "The type of its event (null: no event).",
+        join="LEFT JOIN events f ON f.id = t.event_id",
+        ignores=("event_type",),
+    ),
     Facet("source", "t.source_id", "The source it was coded from.", ignores=("source",), resource="sources"),
     *DATES,
 )
@@ -72,6 +79,7 @@ register(
             Equal("kind"),
             RecordIds("event", "event_id", "events", "event"),
             Through("certainty", "event_id", "events", "certainty"),
+            Through("event_type", "event_id", "events", "type"),
             RecordIds("source", "source_id", "sources", "source"),
             DateRange("date_start", "date_end"),
             Search("q", "statements_fts"),
@@ -86,7 +94,7 @@ register(
 
             Filter by speaker (`actor`: any of the speakers, by id, name or alias such as `Seoul`, with affiliates unless
             `include_affiliates=false`), `target`, `stance`, `kind`, `event` (and the event's
-            `certainty`), `source`, `id`, a date range (`since`/`until`, overlap; `undated` says
+            `certainty` and `event_type`), `source`, `id`, a date range (`since`/`until`, overlap; `undated` says
             what becomes of undated statements) and full text (`q`, with `highlights`). Several
             values of a filter, comma-separated, match any of them. Paged by cursor; `include`
             adds the records the page refers to.
@@ -101,7 +109,7 @@ register(
             doc="""Count statements by facet
 
             Takes every filter of the list, and `facet`: the fields to count by (stance, kind,
-            speaker, target, event, certainty of the event, source; year, month or day). Each facet
+            speaker, target, event, certainty and type of the event, source; year, month or day). Each facet
             applies every filter but its own, so the other values of a filter stay visible; a
             statement with several speakers or targets counts under each; undated statements count
             under null, so a date facet's counts add up to `meta.total`.

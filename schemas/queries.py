@@ -181,6 +181,7 @@ class StatementFilters(DatedFilters, AffiliatesMixin):
     kind = choices(vocab.STATEMENT_KINDS, "Quoted in full, in part, or reported.")
     event = values("Event id: statements about this event.")
     certainty = choices(vocab.EVENT_CERTAINTIES, "How sure the sources are of the statement's event.")
+    event_type = choices(vocab.EVENT_TYPES, "The type of the statement's event.")
     source = values("Source id.")
     q = Param(SEARCH_HELP + " Searches quotes and summaries.")
 
@@ -245,7 +246,9 @@ class Paging(Schema):
     include = Values(
         fields.String(validate=validate.OneOf(INCLUDE_CHOICES)),
         "Add the full records the page refers to, each once, under `included`: `actors`, `events`, "
-        "`sources` (without their text), `places`; comma-separated.",
+        "`sources` (without their text), `places`; comma-separated. The records the filters name "
+        "(`meta.resolved`'s matches, and for an actor the actors it is affiliated with, up the tree) "
+        "are included too, so a page about an actor carries the actor.",
         max_values=len(INCLUDE_CHOICES),
         filter=False,
     )

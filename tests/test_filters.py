@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from api.statements import FACETS as STATEMENT_FACETS
 from tests.conftest import get_all, get_json
 
 
@@ -149,7 +150,8 @@ def test_one_unknown_value_among_several_does_not_empty_the_list(client):
         ("/statements?actor=" + ",".join(["Seoul"] * 20), None),  # a value given twice counts once...
         ("/statements?actor=" + ",".join(["Seoul"] * 21), "actor"),  # ...but maxItems counts values as sent
         ("/events.csv?plover=" + ",".join(["AID"] * 21), "plover"),
-        ("/statements/facets?facet=" + ",".join(["stance"] * 11), "facet"),  # maxItems: the 10 facets
+        # maxItems: as many as there are facets
+        ("/statements/facets?facet=" + ",".join(["stance"] * (len(STATEMENT_FACETS) + 1)), "facet"),
         ("/statements?id=a&id=b&id=" + ",".join(["c"] * 19), "id"),  # repeated: the values joined
         ("/statements?actor=" + ",".join(f"a{i}" for i in range(21)), "actor"),
         ("/statements?undated=sometimes", "undated"),

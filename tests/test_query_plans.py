@@ -126,6 +126,7 @@ def values(traced) -> dict[str, dict[str, list[str]]]:
             "kind": ["direct_quote"],
             "event": [event, event_pair],
             "certainty": ["claimed", "claimed,hinted"],
+            "event_type": ["combat_operation", "combat_operation,condemnation"],
             "source": [source],
             **dates,
             "q": ["sanctions"],

@@ -3,12 +3,14 @@
 Where the references are is read off the resource schemas (every ``ActorRef``, ``EventRef``,
 ``SourceRef``, ``PlaceRef`` and ``Location`` a record nests, at any depth), so a reference added to
 a schema is followed without a change here. Only the page's rows are walked, not the records
-included; a record of the page's own resource that is on the page is not repeated.
+included; a record of the page's own resource that is on the page is not repeated. The records the filters
+name (``named``: an actor page's actor, and the actors above it) are included with the referenced
+ones, whether or not a row refers to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -88,13 +90,22 @@ def referenced(table: str, bodies: Sequence[str]) -> dict[str, list[str]]:
     return {kind: sorted(ids) for kind, ids in found.items()}
 
 
-def included(db: Database, table: str, bodies: Sequence[str], kinds: Sequence[str] | None) -> str | None:
+def included(
+    db: Database,
+    table: str,
+    bodies: Sequence[str],
+    kinds: Sequence[str] | None,
+    named: Mapping[str, Sequence[str]] | None = None,
+) -> str | None:
     """The ``included`` object of a page of ``table`` as JSON text: for each kind asked for (in
-    the order of INCLUDE_CHOICES), the full records the rows refer to, sorted by id; None when
-    nothing was asked for."""
+    the order of INCLUDE_CHOICES), the full records the rows refer to and those ``named`` (kind ->
+    ids), sorted by id; None when nothing was asked for."""
     if not kinds:
         return None
     ids = referenced(table, bodies)
+    for kind, extra in (named or {}).items():
+        if kind in ids and extra:
+            ids[kind] = sorted(set(ids[kind]).union(extra))
     parts = []
     for kind in INCLUDE_CHOICES:
         if kind not in kinds:
@@ -106,3 +117,17 @@ def included(db: Database, table: str, bodies: Sequence[str], kinds: Sequence[st
             records += [row[0] for row in db.execute(sql, chunk)]
         parts.append(f'"{kind}":[' + ",".join(records) + "]")
     return "{" + ",".join(parts) + "}"
+
+
+def named_records(db: Database, resolved: Sequence[Any]) -> dict[str, list[str]]:
+    """The records the filters' values matched (``Resolution``s), by kind; for an actor, the
+    actors it is affiliated with as well, up the tree (what an actor page shows above it)."""
+    named: dict[str, set[str]] = {}
+    for resolution in resolved:
+        if resolution.matched is None:
+            continue
+        ids = named.setdefault(resolution.resource, set())
+        ids.add(resolution.matched)
+        if resolution.resource == "actors":
+            ids.update(db.ancestors.get(resolution.matched, ()))
+    return {kind: sorted(ids) for kind, ids in named.items()}

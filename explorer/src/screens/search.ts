@@ -1,0 +1,193 @@
+// /explore/search?q=…: full-text search over quotes and summaries, narrowed by facets (several
+// values each; the counts say how many statements each choice would keep), a histogram by month,
+// matches marked, paging by cursor, and the current selection as CSV or NDJSON.
+import type { FacetBucket, SearchFacet, SearchFilters, SearchScreen } from "../api";
+import { h, label, link } from "../dom";
+import type { Context, Route, Screen } from "../router";
+import { bar, sourcePanel, stanceBadge, statementCard } from "../views";
+
+const LISTS = ["stance", "speaker", "target", "event_type", "month"] as const;
+
+export function filtersOf(route: Route): SearchFilters {
+  const filters: SearchFilters = {};
+  const q = route.params.get("q")?.trim();
+  if (q) filters.q = q;
+  for (const name of LISTS) {
+    const values = listParam(route, name);
+    if (values.length) filters[name === "month" ? "months" : name] = values;
+  }
+  return filters;
+}
+
+export const searchScreen: Screen<SearchScreen> = {
+  key: (route) => {
+    const params = new URLSearchParams(route.params);
+    params.delete("statement");
+    params.sort();
+    return `search:${params.toString()}`;
+  },
+  load: (api, route) => api.searchScreen(filtersOf(route), route.params.get("cursor") ?? undefined),
+  title: (data) => `Search (${data.page.total})`,
+  view,
+};
+
+function listParam(route: Route, name: string): string[] {
+  const value = route.params.get(name);
+  return value ? value.split(",").filter(Boolean) : [];
+}
+
+function view(data: SearchScreen, context: Context): Node {
+  const { route } = context;
+  const { page } = data;
+  const q = route.params.get("q") ?? "";
+  const cursor = route.params.get("cursor");
+  const selected = route.params.get("statement");
+  const statement = page.statements.find((s) => s.id === selected);
+  const input = h("input", { type: "search", name: "q", id: "q", value: q, placeholder: "troop*, sanctions, \"international law\"" });
+  const form = h(
+    "form",
+    { role: "search", class: "search-form", action: "/explore/search" },
+    h("label", { for: "q" }, "Search quotes and summaries"),
+    input,
+    h("button", { type: "submit" }, "Search"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    context.navigate(context.href({ q: input.value.trim() || null, cursor: null, statement: null }));
+  });
+
+  return h(
+    "div",
+    { class: "screen search-screen" },
+    h("h1", { id: "title", tabindex: "-1" }, q ? `Statements matching “${q}”` : "All statements"),
+    form,
+    h(
+      "div",
+      { class: "search-body" },
+      h(
+        "aside",
+        { class: "facets", "aria-label": "Filters" },
+        facetGroup("Stance", "stance", data.facets.stance, context, (b) => stanceBadge(b.value ?? "none")),
+        facetGroup("Speaker", "speaker", data.facets.speaker, context, (b) => b.label ?? b.value ?? "none"),
+        facetGroup("Target", "target", data.facets.target, context, (b) => b.label ?? b.value ?? "no target"),
+        facetGroup("Event type", "event_type", data.facets.event_type, context, (b) => label(b.value)),
+      ),
+      h(
+        "div",
+        { class: statement ? "columns with-source" : "columns" },
+        h(
+          "section",
+          { class: "results", "aria-labelledby": "results-title" },
+          histogram(data.facets.month, context),
+          h("h2", { id: "results-title", "data-total": page.total }, `${page.total} statement${page.total === 1 ? "" : "s"}`),
+          h(
+            "p",
+            { class: "downloads" },
+            "Download these: ",
+            h("a", { href: data.downloads.csv, download: "" }, "CSV"),
+            " · ",
+            h("a", { href: data.downloads.ndjson, download: "" }, "NDJSON"),
+          ),
+          page.statements.length === 0
+            ? h("p", { class: "empty" }, "No statement matches.")
+            : h("ol", { class: "result-list" }, page.statements.map((s) => h("li", {}, statementCard(s, context.href({ statement: s.id }), s.id === selected)))),
+          h(
+            "nav",
+            { class: "pager", "aria-label": "Pages" },
+            cursor ? link(context.href({ cursor: null, statement: null }), "← First page") : null,
+            page.next ? link(context.href({ cursor: page.next, statement: null }), "Next page →") : null,
+          ),
+        ),
+        statement ? sourcePanel(context.api, statement.source.id, statement.span, "The statement is marked.") : null,
+      ),
+    ),
+  );
+}
+
+/** A facet as checkboxes: checking one keeps the statements with any checked value. */
+function facetGroup(
+  title: string,
+  name: Exclude<SearchFacet, "month">,
+  buckets: readonly FacetBucket[],
+  context: Context,
+  show: (b: FacetBucket) => Node | string,
+): HTMLElement {
+  const chosen = new Set(listParam(context.route, name));
+  const choices = buckets.filter((b) => b.value !== null);
+  // A chosen value the counts no longer list (another filter excludes it) stays visible, at 0.
+  for (const value of chosen) {
+    if (!choices.some((b) => b.value === value)) choices.push({ value, count: 0, label: null, actor: null } as FacetBucket);
+  }
+  return h(
+    "fieldset",
+    { class: "facet", "data-facet": name },
+    h("legend", {}, title),
+    choices.length === 0
+      ? h("p", { class: "empty" }, "None.")
+      : h(
+          "ul",
+          {},
+          choices.map((b) => {
+            const value = b.value ?? "";
+            const id = `facet-${name}-${value}`.replace(/[^A-Za-z0-9_-]/g, "_");
+            return h(
+              "li",
+              {},
+              h("input", {
+                type: "checkbox",
+                id,
+                name,
+                value,
+                "data-count": b.count,
+                checked: chosen.has(value),
+                onchange: () => {
+                  const next = new Set(chosen);
+                  if (next.has(value)) next.delete(value);
+                  else next.add(value);
+                  context.navigate(context.href({ [name]: [...next].join(",") || null, cursor: null, statement: null }));
+                },
+              }),
+              h("label", { for: id }, show(b), h("span", { class: "count" }, ` ${b.count}`)),
+            );
+          }),
+        ),
+  );
+}
+
+/** Statements by month, oldest first; each month a toggle that narrows the search to the chosen
+ * months (first to last). Undated statements are counted beside it. */
+function histogram(buckets: readonly FacetBucket[], context: Context): HTMLElement {
+  const chosen = new Set(listParam(context.route, "month"));
+  const months = buckets.filter((b) => b.value !== null).sort((a, b) => (a.value ?? "").localeCompare(b.value ?? ""));
+  const undated = buckets.find((b) => b.value === null)?.count ?? 0;
+  const max = Math.max(1, ...months.map((b) => b.count));
+  return h(
+    "figure",
+    { class: "histogram", "aria-labelledby": "histogram-title" },
+    h("figcaption", { id: "histogram-title" }, "By month", undated ? ` (and ${undated} undated)` : ""),
+    months.length === 0
+      ? h("p", { class: "empty" }, "No dated statements.")
+      : h(
+          "ul",
+          {},
+          months.map((b) => {
+            const month = b.value ?? "";
+            const pressed = chosen.has(month);
+            const button = h(
+              "button",
+              { type: "button", "aria-pressed": pressed ? "true" : "false", "data-month": month, "data-count": b.count },
+              bar(b.count / max, true),
+              h("span", { class: "month" }, month),
+              h("span", { class: "count" }, ` ${b.count}`),
+            );
+            button.addEventListener("click", () => {
+              const next = new Set(chosen);
+              if (pressed) next.delete(month);
+              else next.add(month);
+              context.navigate(context.href({ month: [...next].sort().join(",") || null, cursor: null, statement: null }));
+            });
+            return h("li", {}, button);
+          }),
+        ),
+  );
+}
