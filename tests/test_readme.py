@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,19 @@ def test_the_readme_opens_with_the_serve_and_test_commands():
     commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
     assert commands == ["make serve", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_first_screen_shows_the_explorer():
+    """Under the two commands: a screenshot of the explorer and the one line that opens it."""
+    first_screen = "\n".join(README.splitlines()[:15])
+    assert "`make serve`, then open http://127.0.0.1:8000/explore" in first_screen
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", first_screen)
+    assert images, "no screenshot on the README's first screen"
+    for image in images:
+        data = (ROOT / image).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, image
+    for screen in ("actor", "event", "search"):
+        assert f"test-artifacts/explorer-{screen}.png" in README, screen
 
 
 def test_the_examples_are_what_the_server_answers(built_db):
