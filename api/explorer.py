@@ -38,9 +38,8 @@ class Asset:
 
 def _load(path: Path) -> Asset:
     body = path.read_bytes()
+    # Flask adds "; charset=utf-8" to text types itself.
     mimetype = "application/json" if path.suffix == ".json" else mimetypes.guess_type(path.name)[0] or "text/plain"
-    if mimetype.startswith("text/") or mimetype.endswith("javascript"):
-        mimetype += "; charset=utf-8"
     return Asset(body, gzip.compress(body, 9, mtime=0), mimetype, hashlib.sha256(body).hexdigest()[:24])
 
 

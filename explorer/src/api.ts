@@ -106,9 +106,11 @@ export class ExplorerApi {
       this.statements({ ...filters, include: ["actors"], limit: TIMELINE_SIZE }),
       this.facets(filters, ["stance", "target"]),
     ]);
-    const matched = page.resolved.find((r) => r.parameter === "actor")?.matched;
-    const actor = matched ? page.actors.get(matched.id) : undefined;
-    if (actor === undefined) throw new ApiError(404, notFound(`No actor is named '${name}'.`));
+    // An unknown name is no error to the list (it matches nothing, and says why in meta.resolved);
+    // to the actor page it is: the resolution's message (with its suggestions) is what it shows.
+    const resolution = page.resolved.find((r) => r.parameter === "actor");
+    const actor = resolution?.matched ? page.actors.get(resolution.matched.id) : undefined;
+    if (actor === undefined) throw new ApiError(404, notFound(resolution?.message ?? `No actor is named '${name}'.`));
     return {
       actor,
       ancestors: ancestorsOf(actor, page.actors),

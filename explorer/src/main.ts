@@ -95,10 +95,16 @@ async function render(): Promise<void> {
   settle("ready", fresh && !route.params.has("statement") && !route.params.has("source"));
 }
 
+// The page load leaves the focus at the top of the page, where a keyboard reader's first Tab
+// reaches the skip link; only navigations within the explorer move it to the new heading.
+let loaded = false;
+
 function settle(state: "ready" | "error", moveFocus: boolean): void {
   main.dataset.state = state;
   main.setAttribute("aria-busy", "false");
-  if (moveFocus) {
+  const first = !loaded;
+  loaded = true;
+  if (moveFocus && !first) {
     (document.getElementById("title") ?? main).focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }

@@ -129,7 +129,8 @@ export function sourcePanel(api: ExplorerApi, sourceId: string, span: Span, capt
   loadSource(api, sourceId).then(
     (source) => {
       const mark = h("mark", { id: "span", tabindex: "-1" });
-      const text = h("div", { class: "source-text" });
+      // The text scrolls on its own: in the tab order, so a keyboard can scroll it too.
+      const text = h("div", { class: "source-text", tabindex: "0", role: "region", "aria-label": `Text of source ${sourceId}` });
       for (const s of segments(source.text, [span])) {
         if (s.marked) {
           mark.textContent = s.text;
