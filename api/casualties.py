@@ -79,7 +79,7 @@ register(
 
             Takes every filter of the list, and `facet`: the fields to count by (party,
             claimed_by, category, place, source; year, month or day of the date the figure holds
-            for). Each facet applies every filter but its own; undated claims count under null.
+            for). Each facet applies every filter but its own (a date facet's own is the date range); undated claims count under null.
             """,
         ),
         get_op=Operation(

@@ -134,7 +134,7 @@ register(
             Takes every filter of the list, and `facet`: the fields to count by (type, status,
             certainty, PLOVER category, participant, role, asserted_by, place, country, source;
             year, month or day). Each facet applies every filter but its own; an event counts
-            under each of its participants, claimants and sources; undated events count under null.
+            under each of its participants, claimants and sources; undated events count under null; a date facet ignores the date range.
             """,
         ),
         get_op=Operation(

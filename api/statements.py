@@ -110,9 +110,10 @@ register(
 
             Takes every filter of the list, and `facet`: the fields to count by (stance, kind,
             speaker, target, event, certainty and type of the event, source; year, month or day). Each facet
-            applies every filter but its own, so the other values of a filter stay visible; a
-            statement with several speakers or targets counts under each; undated statements count
-            under null, so a date facet's counts add up to `meta.total`.
+            applies every filter but its own (a date facet's own is the date range: `since`,
+            `until`, `undated`), so the other values of a filter stay visible; a statement with
+            several speakers or targets counts under each; undated statements count under null, so
+            without a date range a date facet's counts add up to `meta.total`.
             """,
         ),
         get_op=Operation(

@@ -85,8 +85,11 @@ def test_include_actors_carries_the_actor_the_filter_named_and_those_above_it(cl
     ids = [a["id"] for a in body["included"]["actors"]]
     assert "hwang-joon-kook" in ids and "south-korea" in ids
     assert ids == sorted(ids)
-    # Without include nothing is added; an unknown name adds nothing.
+    # Without include nothing is added; an unknown name adds nothing (and says why).
     assert "included" not in get_json(client, "/statements?actor=hwang-joon-kook&limit=1")
+    unknown = get_json(client, "/statements?actor=Kursq&include=actors")
+    assert unknown["included"] == {"actors": []} and unknown["meta"]["resolved"][0]["matched"] is None
+    assert unknown["meta"]["resolved"][0]["message"] == "No actor is named 'Kursq'."
     assert get_json(client, "/statements?event=kursk-liberation-operation&include=events")["included"]["events"][0][
         "id"
     ] == ("kursk-liberation-operation")

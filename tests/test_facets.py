@@ -68,6 +68,10 @@ IGNORES = {
     "party": ("actor",),
     "place": ("location",),
     "country": ("location",),
+    # A date facet's own filter is the date range.
+    "year": ("since", "until", "undated"),
+    "month": ("since", "until", "undated"),
+    "day": ("since", "until", "undated"),
 }
 
 
@@ -305,3 +309,12 @@ def test_facets_report_what_names_resolved_to(client):
     assert resolved[0]["matched"]["id"] == "south-korea"
     assert resolved[1]["matched"] is None and "No actor is named" in resolved[1]["message"]
     assert body["meta"]["total"] == 0  # an unknown event matches nothing
+
+
+def test_a_date_facet_ignores_the_date_range_and_the_others_apply_it(client):
+    everything = get_json(client, "/statements/facets?facet=month,stance")["data"]
+    ranged = get_json(client, "/statements/facets?facet=month,stance&since=2025-05-01&undated=exclude")
+    assert ranged["data"]["month"] == everything["month"]  # every bar of the histogram stays
+    in_range = get_all(client, "/statements?since=2025-05-01&undated=exclude")
+    assert ranged["meta"]["total"] == len(in_range) < sum(b["count"] for b in everything["stance"])
+    assert sum(b["count"] for b in ranged["data"]["stance"]) == len(in_range)

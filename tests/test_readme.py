@@ -33,7 +33,9 @@ def test_the_first_screen_shows_the_explorer():
     for image in images:
         data = (ROOT / image).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, image
-    for screen in ("actor", "event", "search"):
+    for screen in ("actor", "event", "search"):  # each screen's committed copy, and where the test puts it
+        assert f"](docs/screenshots/explorer-{screen}.png)" in README, screen
+        assert (ROOT / "docs" / "screenshots" / f"explorer-{screen}.png").is_file(), screen
         assert f"test-artifacts/explorer-{screen}.png" in README, screen
 
 

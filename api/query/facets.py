@@ -37,10 +37,25 @@ class Facet:
 
 # Counts over time: by the year, month and day the record's date starts in (null: undated), read
 # from the date sort key (the start date, '' when unknown), which the date index holds.
+# The date facets' own filter is the date range (and what becomes of undated records): like every
+# facet they ignore it, so a histogram keeps every bar while a range is chosen.
+_DATE_FILTERS = ("since", "until", "undated")
 DATES = (
-    Facet("year", "nullif(substr(t.date_sort, 1, 4), '')", "Year the date starts in (YYYY); null: undated."),
-    Facet("month", "nullif(substr(t.date_sort, 1, 7), '')", "Month the date starts in (YYYY-MM); null: undated."),
-    Facet("day", "nullif(t.date_sort, '')", "Day the date starts on (YYYY-MM-DD); null: undated."),
+    Facet(
+        "year",
+        "nullif(substr(t.date_sort, 1, 4), '')",
+        "Year the date starts in (YYYY); null: undated.",
+        ignores=_DATE_FILTERS,
+    ),
+    Facet(
+        "month",
+        "nullif(substr(t.date_sort, 1, 7), '')",
+        "Month the date starts in (YYYY-MM); null: undated.",
+        ignores=_DATE_FILTERS,
+    ),
+    Facet(
+        "day", "nullif(t.date_sort, '')", "Day the date starts on (YYYY-MM-DD); null: undated.", ignores=_DATE_FILTERS
+    ),
 )
 
 

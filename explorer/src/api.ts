@@ -41,6 +41,8 @@ export interface StatementPage {
   resolved: Resolution[];
   /** Full records of the actors the page refers to and the filters name, by id. */
   actors: Map<string, Actor>;
+  /** The query that fetched it (without its cursor): what `extend` pages on with. */
+  query: StatementQuery;
 }
 
 export interface ActorScreen {
@@ -79,7 +81,7 @@ export interface SearchScreen {
 export const SEARCH_FACETS = ["stance", "speaker", "target", "month", "event_type"] as const satisfies readonly Facet[];
 export type SearchFacet = (typeof SEARCH_FACETS)[number];
 export const PAGE_SIZE = 50;
-const TIMELINE_SIZE = 100;
+export const TIMELINE_SIZE = 100;
 
 // The spec's filters are arrays with style form, explode false: `stance=condemn,accuse`.
 const ARRAYS = { array: { style: "form", explode: false } } as const;
@@ -143,9 +145,14 @@ export class ExplorerApi {
     return { page, facets: counts, downloads: this.downloads(query) };
   }
 
-  /** The next page of a list the screen shows (one request). */
-  async morePage(query: StatementQuery, cursor: string): Promise<StatementPage> {
-    return this.statements({ ...query, cursor });
+  /** Adds the next page of `page` to it, in place (one request): a screen's "Load more". The
+   * screen's data is the page object, so a later render of the same screen shows every row. */
+  async extend(page: StatementPage): Promise<void> {
+    if (page.next === null) return;
+    const next = await this.statements({ ...page.query, cursor: page.next });
+    page.statements.push(...next.statements);
+    for (const [id, actor] of next.actors) page.actors.set(id, actor);
+    page.next = next.next;
   }
 
   /** A source with its text, to show a statement or an event at its span (one request). */
@@ -166,12 +173,14 @@ export class ExplorerApi {
     const { data, error, response } = await this.client.GET("/statements", { params: { query } });
     if (error !== undefined) throw new ApiError(response.status, error);
     const actors = new Map((data.included?.actors ?? []).map((a) => [a.id, a]));
+    const { cursor: _cursor, ...unpaged } = query;
     return {
       statements: data.data,
       total: data.meta.total,
       next: data.meta.next_cursor,
       resolved: data.meta.resolved,
       actors,
+      query: unpaged,
     };
   }
 

@@ -27,12 +27,12 @@ export function append(parent: Node, children: (Child | Child[])[]): void {
   }
 }
 
-/** Only same-origin paths and http(s) URLs become links; anything else (`javascript:`, `data:`)
- * becomes a link to nowhere. */
+/** Only same-origin URLs and http(s) URLs become links; anything else (`javascript:`, `data:`)
+ * becomes a link to nowhere. A path is resolved as the browser would (`/\\host` is another host). */
 export function safeHref(href: string): string {
-  if (href.startsWith("/") && !href.startsWith("//")) return href;
   try {
-    const url = new URL(href);
+    const url = new URL(href, window.location.origin);
+    if (url.origin === window.location.origin) return url.pathname + url.search + url.hash;
     return url.protocol === "https:" || url.protocol === "http:" ? url.href : "#";
   } catch {
     return "#";
@@ -47,10 +47,6 @@ export function link(path: string, ...children: Child[]): HTMLAnchorElement {
 /** A link leaving the site, opened in a new tab without a referrer. */
 export function external(href: string, ...children: Child[]): HTMLAnchorElement {
   return h("a", { href, rel: "external noopener noreferrer", target: "_blank" }, ...children);
-}
-
-export function clear(element: Element): void {
-  element.replaceChildren();
 }
 
 /** A vocabulary value as a label: `direct_quote` -> "direct quote". */

@@ -53,10 +53,16 @@ const SCREENS: Record<Route["name"], Screen<never>> = {
   missing,
 } as Record<Route["name"], Screen<never>>;
 
-let shown: { key: string; data: unknown } | null = null;
+let shown: { name: Route["name"]; key: string; data: unknown } | null = null;
 let generation = 0;
+// The first render leaves the focus at the top of the page, where a keyboard reader's first Tab
+// reaches the skip link; later navigations move it as `settle` says.
+let loaded = false;
 
-async function render(): Promise<void> {
+/** How a render was asked for: the first load, a link or control in the page, or back/forward. */
+type Cause = "load" | "navigate" | "history";
+
+async function render(cause: Cause): Promise<void> {
   const route = parse(window.location);
   const screen = SCREENS[route.name] as Screen<unknown>;
   const key = screen.key(route);
@@ -67,16 +73,18 @@ async function render(): Promise<void> {
     href: (changes) => withParams(route, window.location.pathname, changes),
     navigate,
   };
-  main.dataset.screen = route.name;
-  // A new screen takes the focus (to its heading); a change of view within one (a source opened)
-  // leaves it where the reader is, or gives it to the mark.
+  // Another screen shows "Loading…"; new data for the same screen (a filter changed) keeps the
+  // view, marked busy, so the control just used stays where it was.
   const fresh = shown?.key !== key;
+  const sameScreen = shown?.name === route.name && main.dataset.state === "ready";
+  const focused = document.activeElement?.id || null;
+  main.dataset.screen = route.name;
   let data: unknown;
   if (!fresh) data = shown?.data;
   else {
     main.setAttribute("aria-busy", "true");
     main.dataset.state = "loading";
-    main.replaceChildren(loading("…"));
+    if (!sameScreen) main.replaceChildren(loading());
     try {
       data = await screen.load(api, route);
     } catch (error) {
@@ -84,36 +92,40 @@ async function render(): Promise<void> {
       shown = null;
       main.replaceChildren(h("h1", { id: "title", tabindex: "-1" }, "Something went wrong"), problem(error));
       document.title = `Error · ${SITE}`;
-      settle("error", true);
+      settle("error", cause, "heading");
       return;
     }
     if (mine !== generation) return; // a newer navigation took over
-    shown = { key, data };
+    shown = { name: route.name, key, data };
   }
   main.replaceChildren(screen.view(data as never, context));
   document.title = route.name === "home" ? SITE : `${screen.title(data as never)} · ${SITE}`;
-  settle("ready", fresh && !route.params.has("statement") && !route.params.has("source"));
+  const opened = route.params.has("statement") || route.params.has("source"); // the mark takes the focus
+  settle("ready", cause, !fresh || opened ? "stay" : sameScreen ? (focused ?? "stay") : "heading");
 }
 
-// The page load leaves the focus at the top of the page, where a keyboard reader's first Tab
-// reaches the skip link; only navigations within the explorer move it to the new heading.
-let loaded = false;
-
-function settle(state: "ready" | "error", moveFocus: boolean): void {
+/** Marks the screen ready, then moves the focus: to the new screen's heading (at the top), back to
+ * the control with the id that had it before the render, or nowhere ("stay"). Back and forward
+ * restore the scroll position the page had. */
+function settle(state: "ready" | "error", cause: Cause, focus: "heading" | "stay" | string): void {
   main.dataset.state = state;
   main.setAttribute("aria-busy", "false");
   const first = !loaded;
   loaded = true;
-  if (moveFocus && !first) {
+  if (first) return;
+  if (focus === "heading") {
     (document.getElementById("title") ?? main).focus({ preventScroll: true });
-    window.scrollTo(0, 0);
-  }
+    if (cause === "navigate") window.scrollTo(0, 0);
+  } else if (focus !== "stay") document.getElementById(focus)?.focus({ preventScroll: true });
+  const saved = (window.history.state as { scrollY?: unknown } | null)?.scrollY;
+  if (cause === "history" && typeof saved === "number") window.scrollTo(0, saved);
 }
 
 function navigate(url: string): void {
   if (url === window.location.pathname + window.location.search) return;
+  window.history.replaceState({ scrollY: window.scrollY }, ""); // where to come back to
   window.history.pushState(null, "", url);
-  void render();
+  void render("navigate");
 }
 
 document.addEventListener("click", (event) => {
@@ -123,5 +135,5 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(anchor.pathname + anchor.search);
 });
-window.addEventListener("popstate", () => void render());
-void render();
+window.addEventListener("popstate", () => void render("history"));
+void render("load");

@@ -2,8 +2,12 @@
 // the objects `countries` and `regions`, built by explorer/map/build-map.mjs) around one point.
 //
 // The SVG is built with createElementNS and textContent only, and carries no style attributes (the
-// page's CSP has style-src 'self'): the page's stylesheet styles the classes map-country, map-region,
-// map-point and map-label. Holes are drawn with fill-rule="evenodd", a presentation attribute.
+// page's CSP has style-src 'self'): the page's stylesheet styles the classes map-country, map-region
+// (map-region-current: the region holding the point), map-border, map-point and map-label. Holes
+// are drawn with fill-rule="evenodd", a presentation attribute.
+//
+// renderMap is the module's only export; its parameter types (Topology, MapPoint, MapOptions) are
+// declared here, and callers can name them as Parameters<typeof renderMap>[i].
 //
 // The projection is equirectangular with x scaled by cos(latitude of the centre), centred on the
 // point: good enough for a few degrees around it. Rings are cut to a rectangle slightly larger than
@@ -13,7 +17,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 
 // ---- a minimal TopoJSON type -------------------------------------------------------------------
 
-export interface MapProperties {
+interface MapProperties {
   name?: string | null;
   /** countries: ISO 3166-1 alpha-2, when known */
   iso_a2?: string;
@@ -21,32 +25,32 @@ export interface MapProperties {
   country?: string;
 }
 
-export interface PolygonGeometry {
+interface PolygonGeometry {
   type: "Polygon";
   arcs: number[][];
   properties?: MapProperties;
 }
 
-export interface MultiPolygonGeometry {
+interface MultiPolygonGeometry {
   type: "MultiPolygon";
   arcs: number[][][];
   properties?: MapProperties;
 }
 
 /** Any other geometry (points, lines, null): not drawn. */
-export interface OtherGeometry {
+interface OtherGeometry {
   type: "Point" | "MultiPoint" | "LineString" | "MultiLineString" | null;
   properties?: MapProperties;
 }
 
-export type TopoGeometry = PolygonGeometry | MultiPolygonGeometry | OtherGeometry;
+type TopoGeometry = PolygonGeometry | MultiPolygonGeometry | OtherGeometry;
 
-export interface GeometryCollection {
+interface GeometryCollection {
   type: "GeometryCollection";
   geometries: TopoGeometry[];
 }
 
-export interface Topology {
+interface Topology {
   type: "Topology";
   transform?: { scale: [number, number]; translate: [number, number] };
   bbox?: number[];
@@ -54,13 +58,13 @@ export interface Topology {
   arcs: number[][][];
 }
 
-export interface MapPoint {
+interface MapPoint {
   lat: number;
   lon: number;
   label: string;
 }
 
-export interface MapOptions {
+interface MapOptions {
   /** Width of the viewBox (default 640). */
   width?: number;
   /** Height of the viewBox (default 400). */
@@ -164,7 +168,7 @@ function geometriesOf(topology: Topology, key: string): TopoGeometry[] {
 
 // ---- projection --------------------------------------------------------------------------------
 
-export interface Projection {
+interface Projection {
   /** [x, y] in viewBox units of a [lon, lat] position (lon already unwrapped near the centre). */
   project(lon: number, lat: number): [number, number];
   /** The area the view shows, in degrees (west/east may exceed ±180 near the antimeridian). */
@@ -175,7 +179,7 @@ export interface Projection {
   scale: number;
 }
 
-export function makeProjection(
+function makeProjection(
   center: { lat: number; lon: number },
   options: MapOptions = {},
 ): Projection {
@@ -199,11 +203,6 @@ export function makeProjection(
   };
 }
 
-/** The point's position in the SVG renderMap would draw with the same options. */
-export function projectPoint(point: { lat: number; lon: number }, options: MapOptions = {}): [number, number] {
-  return makeProjection(point, options).project(point.lon, point.lat);
-}
-
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
@@ -212,7 +211,7 @@ function positive(value: number | undefined, fallback: number): number {
 
 /** Sutherland–Hodgman: the part of a closed ring inside the box (edges along the box are kept, so
  * the box must be a little larger than what is visible). */
-export function clipRing(ring: Position[], box: Box): Position[] {
+function clipRing(ring: Position[], box: Box): Position[] {
   const edges: [(p: Position) => boolean, (a: Position, b: Position) => Position][] = [
     [(p) => p[0] >= box.west, (a, b) => atX(a, b, box.west)],
     [(p) => p[0] <= box.east, (a, b) => atX(a, b, box.east)],
@@ -274,7 +273,7 @@ function contains(arcs: DecodedArc[], geometry: TopoGeometry, lon: number, lat: 
 }
 
 /** The names of the country and the region (if the map has one there) that contain the point. */
-export function locate(
+function locate(
   topology: Topology,
   point: { lat: number; lon: number },
 ): { country?: string; region?: string } {

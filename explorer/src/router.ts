@@ -29,7 +29,12 @@ export interface Screen<T> {
 
 export function parse(location: { pathname: string; search: string }): Route {
   const params = new URLSearchParams(location.search);
-  const parts = location.pathname.replace(/\/+$/, "").split("/").slice(2).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = location.pathname.replace(/\/+$/, "").split("/").slice(2).map(decodeURIComponent);
+  } catch {
+    return { name: "missing", arg: location.pathname.slice("/explore/".length), params }; // a bad %-escape
+  }
   if (parts.length === 0) return { name: "home", arg: "", params };
   if (parts.length === 2 && parts[0] === "actors") return { name: "actor", arg: parts[1] ?? "", params };
   if (parts.length === 2 && parts[0] === "events") return { name: "event", arg: parts[1] ?? "", params };
@@ -43,6 +48,7 @@ export function withParams(route: Route, pathname: string, changes: Record<strin
     if (value === null || value === "") params.delete(name);
     else params.set(name, value);
   }
-  const search = params.toString();
+  // Commas separate a filter's values (`stance=condemn,deny`): shown as commas, not %2C.
+  const search = params.toString().replace(/%2C/gi, ",");
   return search ? `${pathname}?${search}` : pathname;
 }

@@ -40,9 +40,10 @@ export interface paths {
          * Count statements by facet
          * @description Takes every filter of the list, and `facet`: the fields to count by (stance, kind,
          *     speaker, target, event, certainty and type of the event, source; year, month or day). Each facet
-         *     applies every filter but its own, so the other values of a filter stay visible; a
-         *     statement with several speakers or targets counts under each; undated statements count
-         *     under null, so a date facet's counts add up to `meta.total`.
+         *     applies every filter but its own (a date facet's own is the date range: `since`,
+         *     `until`, `undated`), so the other values of a filter stay visible; a statement with
+         *     several speakers or targets counts under each; undated statements count under null, so
+         *     without a date range a date facet's counts add up to `meta.total`.
          */
         get: operations["listStatementFacets"];
         put?: never;
@@ -269,7 +270,7 @@ export interface paths {
          * @description Takes every filter of the list, and `facet`: the fields to count by (type, status,
          *     certainty, PLOVER category, participant, role, asserted_by, place, country, source;
          *     year, month or day). Each facet applies every filter but its own; an event counts
-         *     under each of its participants, claimants and sources; undated events count under null.
+         *     under each of its participants, claimants and sources; undated events count under null; a date facet ignores the date range.
          */
         get: operations["listEventFacets"];
         put?: never;
@@ -404,7 +405,7 @@ export interface paths {
          * Count casualty claims by facet
          * @description Takes every filter of the list, and `facet`: the fields to count by (party,
          *     claimed_by, category, place, source; year, month or day of the date the figure holds
-         *     for). Each facet applies every filter but its own; undated claims count under null.
+         *     for). Each facet applies every filter but its own (a date facet's own is the date range); undated claims count under null.
          */
         get: operations["listCasualtyFacets"];
         put?: never;

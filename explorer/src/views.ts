@@ -1,6 +1,6 @@
 // Pieces the screens share: a statement as a card, stance badges, count bars, a source's text with
 // a span marked, loading and problem states.
-import type { ActorRef, ExplorerApi, FacetBucket, Source, Span, Statement } from "./api";
+import type { ActorRef, ExplorerApi, FacetBucket, Source, Span, Statement, StatementPage } from "./api";
 import { ApiError } from "./api";
 import { external, h, label, link } from "./dom";
 import { segments } from "./text";
@@ -117,30 +117,34 @@ export function marked(text: string, marks: readonly { start: number; end: numbe
   return segments(text, marks).map((s) => (s.marked ? h("mark", {}, s.text) : document.createTextNode(s.text)));
 }
 
-/** A source's whole text with `span` marked, loaded on demand and scrolled to the mark. */
-export function sourcePanel(api: ExplorerApi, sourceId: string, span: Span, caption: string): HTMLElement {
+/** A source's whole text with `spans` marked, loaded on demand; the first mark (`mark#span`) is
+ * scrolled into view and focused. */
+export function sourcePanel(api: ExplorerApi, sourceId: string, spans: readonly Span[], caption: string): HTMLElement {
   const panel = h(
     "section",
     { id: "source", class: "source", "aria-labelledby": "source-title", "data-source-id": sourceId, "aria-busy": "true" },
     h("h2", { id: "source-title" }, "Source ", h("code", {}, sourceId)),
     h("p", { class: "caption" }, caption),
-    h("p", { class: "loading", role: "status" }, "Loading the source…"),
+    loading("the source"),
   );
   loadSource(api, sourceId).then(
     (source) => {
-      const mark = h("mark", { id: "span", tabindex: "-1" });
       // The text scrolls on its own: in the tab order, so a keyboard can scroll it too.
       const text = h("div", { class: "source-text", tabindex: "0", role: "region", "aria-label": `Text of source ${sourceId}` });
-      for (const s of segments(source.text, [span])) {
-        if (s.marked) {
-          mark.textContent = s.text;
-          text.appendChild(mark);
-        } else text.appendChild(document.createTextNode(s.text));
+      let first: HTMLElement | null = null;
+      for (const s of segments(source.text, spans)) {
+        if (!s.marked) {
+          text.appendChild(document.createTextNode(s.text));
+          continue;
+        }
+        const mark: HTMLElement = h("mark", first ? {} : { id: "span", tabindex: "-1" }, s.text);
+        first ??= mark;
+        text.appendChild(mark);
       }
       panel.querySelector(".loading")?.replaceWith(sourceHeader(source), text);
       panel.setAttribute("aria-busy", "false");
-      mark.scrollIntoView({ block: "center" });
-      mark.focus({ preventScroll: true });
+      first?.scrollIntoView({ block: "center" });
+      first?.focus({ preventScroll: true });
     },
     (error: unknown) => {
       panel.querySelector(".loading")?.replaceWith(problem(error));
@@ -183,6 +187,30 @@ export function problem(error: unknown): HTMLElement {
   return h("div", { class: "problem", role: "alert" }, h("p", { class: "problem-title" }, status), h("p", { class: "problem-detail" }, detail));
 }
 
-export function loading(what: string): HTMLElement {
-  return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
+export function loading(what?: string): HTMLElement {
+  return h("p", { class: "loading", role: "status" }, what ? `Loading ${what}…` : "Loading…");
+}
+
+/** "Load more" under a list shown from `page`: adds the next page to it (`api.extend`) and calls
+ * `refill` to show the rows again; gone on the last page. */
+export function loadMore(api: ExplorerApi, page: StatementPage, what: string, refill: () => void): HTMLElement {
+  const holder = h("div", { class: "more" });
+  const show = (): void => {
+    if (page.next === null) return holder.replaceChildren();
+    const button = h("button", { type: "button" }, `Load more ${what} (${page.statements.length} of ${page.total} shown)`);
+    button.addEventListener("click", () => {
+      holder.replaceChildren(loading(`more ${what}`));
+      api.extend(page).then(
+        () => {
+          refill();
+          show();
+          holder.querySelector("button")?.focus();
+        },
+        (error: unknown) => holder.replaceChildren(problem(error)),
+      );
+    });
+    holder.replaceChildren(button);
+  };
+  show();
+  return holder;
 }

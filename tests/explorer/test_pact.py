@@ -8,6 +8,7 @@ field a screen reads, the API fails verification, and the failure names the scre
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import threading
@@ -38,6 +39,11 @@ RUNNER = PACT_FOLDER / "run-consumer.mjs"
 OTHER_PACTS = ROOT / "pacts"
 HOST = "127.0.0.1"
 PROXY_TIMEOUT = 10  # seconds, for each request the proxy forwards
+# The statements a provider state guarantees on the actor page (explorer/pact/consumer.test.ts).
+FOREIGN_MINISTRY = "south-korean-foreign-ministry-condemns-deployment"
+HWANG = "hwang-deployment-violates-resolutions"
+# How many statements the actor and event pages ask for (`limit`; TIMELINE_SIZE in explorer/src/api.ts).
+TIMELINE_SIZE = 100
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,48 +130,90 @@ class SeedStates:
             assert self.one(db, f"SELECT count(*) FROM {table}") > 0, f"the corpus has no {table}"
 
     def seoul(self, db: sqlite3.Connection) -> None:
-        # "Seoul" is an alias of an actor with a Wikidata id and affiliates, and that actor or one of
-        # its affiliates speaks in at least one statement.
+        # "Seoul" is an alias of South Korea, which has a Wikidata id, a country and affiliates. It
+        # and its affiliates made at least one statement and at most one page of the actor page's
+        # (so `next_cursor` is null), among them the Foreign Ministry's condemnation (quoted, dated,
+        # about an event, its speakers named as written) and Hwang Joon-kook's accusation (quoted,
+        # undated).
         actor = self.one(db, "SELECT actor_id FROM aliases WHERE alias_norm = 'seoul'")
-        assert actor is not None, "no actor has the alias 'Seoul'"
-        assert self.one(db, "SELECT wikidata FROM actors WHERE id = ?", actor), f"{actor} has no Wikidata id"
+        assert actor == "south-korea", f"'Seoul' is an alias of {actor!r}, not of south-korea"
+        record = db.execute("SELECT wikidata, country FROM actors WHERE id = ?", (actor,)).fetchone()
+        assert None not in record, f"{actor} lacks a Wikidata id or a country: {record}"
         affiliates = self.one(db, "SELECT count(*) FROM actor_affiliates WHERE actor_id = ? AND depth > 0", actor)
         assert affiliates > 0, f"{actor} has no affiliates"
-        spoken = self.one(
-            db,
-            "SELECT count(DISTINCT s.statement_id) FROM statement_speakers s "
-            "JOIN actor_affiliates a ON a.affiliate_id = s.actor_id WHERE a.actor_id = ?",
-            actor,
+        spoken = {
+            row[0]
+            for row in db.execute(
+                "SELECT s.statement_id FROM statement_speakers s "
+                "JOIN actor_affiliates a ON a.affiliate_id = s.actor_id WHERE a.actor_id = ?",
+                (actor,),
+            )
+        }
+        assert 0 < len(spoken) <= TIMELINE_SIZE, f"{actor} and its affiliates made {len(spoken)} statements"
+        condemnation = self.statement(db, FOREIGN_MINISTRY)
+        assert FOREIGN_MINISTRY in spoken, f"{FOREIGN_MINISTRY} is not by {actor} or its affiliates"
+        assert condemnation["quote"] is not None, f"{FOREIGN_MINISTRY} is not quoted"
+        assert condemnation["date_start"] is not None and condemnation["date_end"] is not None, (
+            f"{FOREIGN_MINISTRY} is not dated"
         )
-        assert spoken > 0, f"neither {actor} nor its affiliates made any statement"
+        assert condemnation["event"] is not None, f"{FOREIGN_MINISTRY} is about no event"
+        assert all(s["as_written"] for s in condemnation["speakers"]), (
+            f"{FOREIGN_MINISTRY}: a speaker has no as_written"
+        )
+        accusation = self.statement(db, HWANG)
+        assert HWANG in spoken, f"{HWANG} is not by {actor} or its affiliates"
+        assert accusation["quote"] is not None, f"{HWANG} is not quoted"
+        assert accusation["date_start"] is None and accusation["date_end"] is None, f"{HWANG} is dated"
+
+    @classmethod
+    def statement(cls, db: sqlite3.Connection, statement_id: str) -> dict[str, Any]:
+        """A statement as the API serves it (its stored JSON)."""
+        body = cls.one(db, "SELECT body FROM statements WHERE id = ?", statement_id)
+        assert body is not None, f"no statement {statement_id}"
+        return json.loads(body)
 
     def kursk(self, db: sqlite3.Connection) -> None:
-        # The event exists, is placed at a point with a region code, and has statements about it.
-        place = db.execute(
-            "SELECT p.lat, p.lon, p.region FROM events e JOIN places p ON p.id = e.place_id "
-            "WHERE e.id = 'kursk-liberation-operation'"
-        ).fetchone()
-        assert place is not None, "no event kursk-liberation-operation with a place"
-        assert None not in place, f"its place lacks a point or a region: {place}"
+        # The event exists, is placed at a point, with the place as written; has participants; has
+        # supporting sources, each with an outlet and publication dates; and has statements about
+        # it, at least one and at most one page of the event page's (so `next_cursor` is null).
+        body = self.one(db, "SELECT body FROM events WHERE id = 'kursk-liberation-operation'")
+        assert body is not None, "no event kursk-liberation-operation"
+        event = json.loads(body)
+        location = event.get("location") or {}
+        missing = [key for key in ("lat", "lon", "as_written") if location.get(key) is None]
+        assert not missing, f"its location lacks {missing}: {location}"
+        assert event["participants"], "it has no participants"
+        assert event["sources"], "no source supports it"
+        for support in event["sources"]:
+            source = support["source"]
+            assert source["outlet"] is not None, f"its source {source['id']} has no outlet"
+            assert None not in (source["published_start"], source["published_end"]), (
+                f"its source {source['id']} has no publication dates"
+            )
         about = self.one(db, "SELECT count(*) FROM statements WHERE event_id = 'kursk-liberation-operation'")
-        assert about > 0, "no statement is about kursk-liberation-operation"
+        assert 0 < about <= TIMELINE_SIZE, f"{about} statements are about kursk-liberation-operation"
 
     def troops(self, db: sqlite3.Connection) -> None:
-        # Statements match the search "troops", some dated and some about an event (the month and
-        # event type facets have a bucket with a value).
+        # Statements match the search "troops", some dated, some about an event and some with a
+        # target (the month, event type and target facets have a bucket with a value).
         found = db.execute(
-            "SELECT count(*), count(s.date_start), count(s.event_id) FROM statements_fts f "
-            "JOIN statements s ON s.rowid = f.rowid WHERE statements_fts MATCH 'troops'"
+            "SELECT count(*), count(s.date_start), count(s.event_id), "
+            "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM statement_targets t WHERE t.statement_id = s.id)) "
+            "FROM statements_fts f JOIN statements s ON s.rowid = f.rowid WHERE statements_fts MATCH 'troops'"
         ).fetchone()
         assert found[0] > 0, "no statement matches 'troops'"
-        assert found[1] > 0 and found[2] > 0, f"(matching, dated, with an event) = {found}"
+        assert 0 not in found, f"(matching, dated, with an event, with a target) = {found}"
 
     def source(self, db: sqlite3.Connection) -> None:
+        # The source exists, with its text, its outlet, its publication dates and a byline.
         row = db.execute(
-            "SELECT outlet_id, length(text_body) FROM sources WHERE id = '003_4c4acd25798775f3'"
+            "SELECT outlet_id, published_start, published_end, json_extract(body, '$.byline.name'), "
+            "length(text_body) FROM sources WHERE id = '003_4c4acd25798775f3'"
         ).fetchone()
         assert row is not None, "no source 003_4c4acd25798775f3"
-        assert row[0] is not None and row[1] > 0, f"the source lacks an outlet or a text: {row}"
+        assert None not in row and row[-1] > 0, (
+            f"the source lacks an outlet, a publication date, a byline or a text: {row[:-1]}, length {row[-1]}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,38 +353,78 @@ def mutating_proxy(upstream: str, mutate: Callable[[Any], Any]) -> Iterator[str]
         thread.join(timeout=10)
 
 
+ACTOR_TIMELINE = "actor page: Seoul's statements for its timeline"
+EVENT_STATEMENTS = "event page: the statements about kursk-liberation-operation"
+SEARCH_RESULTS = "search page: statements matching 'troops' with highlights"
+EVENT_RECORD = "event page: the kursk-liberation-operation event with its location"
+
+
+def missing_key(path: str, key: str) -> str:
+    """How the verifier reports a field missing from an object the pact describes."""
+    return re.escape(f"{path} -> Actual map is missing the following keys: {key}")
+
+
+def missing_statement(statement_id: str) -> str:
+    """How the verifier reports a statement the pact pins with `arrayContaining` (by its id) that no
+    longer matches: it names the statement, as the pact expects it, not the field that differs."""
+    return (
+        r"\$\.data -> Variant at index \d+ \(\{.*"
+        + re.escape(f'"id":"{statement_id}"')
+        + r".*\}\) was not found in the actual list"
+    )
+
+
+# What the proxy deletes, and each interaction that must fail with the report it must fail with:
+# exactly the interactions of the screens that read the field.
 BREAKING_CHANGES = [
+    # Every statement card's "Show in source" marks the statement's span in its source: the actor,
+    # event and search pages all break.
     pytest.param(
-        drop_from_statements("excerpt_span"),
-        "excerpt_span",
+        drop_from_statements("span"),
         {
-            "actor page: Seoul's statements with their source spans",
-            "event page: the statements about kursk-liberation-operation",
-            "search page: statements matching 'troops' with highlights",
+            ACTOR_TIMELINE: missing_statement(FOREIGN_MINISTRY),
+            EVENT_STATEMENTS: missing_key("$.data[0]", "span"),
+            SEARCH_RESULTS: missing_key("$.data[0]", "span"),
         },
-        id="statement_excerpt_span",
+        id="statement_span_breaks_show_in_source_on_the_actor_event_and_search_pages",
     ),
+    # A quote is nullable, so only the actor page's pact has it (its state guarantees two quoted
+    # statements); without it the page shows every statement's summary instead of the words said.
+    pytest.param(
+        drop_from_statements("quote"),
+        {ACTOR_TIMELINE: missing_statement(FOREIGN_MINISTRY)},
+        id="statement_quote_breaks_the_actor_page_timeline",
+    ),
+    # The event page's map puts the event at its point.
     pytest.param(
         drop_from_location("lat"),
-        "lat",
-        {"event page: the kursk-liberation-operation event with its location"},
-        id="event_location_lat",
+        {EVENT_RECORD: missing_key("$.location", "lat")},
+        id="event_location_lat_breaks_the_event_page_map",
     ),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "field", "broken"), BREAKING_CHANGES)
+def failure_reports(output: str) -> dict[str, str]:
+    """The verifier's report of each failed interaction, by description (its "Failures:" section)."""
+    failures = output[output.find("Failures:") :]
+    heading = re.compile(r"^\d+\) Verifying a pact between .+? - (.+)$", re.MULTILINE)
+    found = list(heading.finditer(failures))
+    ends = [m.start() for m in found[1:]] + [len(failures)]
+    return {m.group(1): failures[m.end() : end] for m, end in zip(found, ends, strict=True)}
+
+
+@pytest.mark.parametrize(("mutate", "broken"), BREAKING_CHANGES)
 def test_removing_a_field_a_screen_reads_fails_verification_naming_the_screen(
-    pact_file, live_server, built_db, mutate, field, broken
+    pact_file, live_server, built_db, mutate, broken
 ):
     with mutating_proxy(live_server.url, mutate) as url:
         result = verify(pact_file, url, built_db)
     assert not result.states.failures, "provider states failed:\n" + "\n".join(result.states.failures)
-    assert not result.ok, f"verification passed without {field!r}:\n{result.output}"
-    # Exactly the interactions whose screens read the field fail, and the output says which and why.
-    assert result.failed() == broken, result.output
-    failures = result.output[result.output.find("Failures:") :]
-    assert "Failures:" in result.output, result.output
-    for description in broken:
-        assert description in failures, (description, result.output)
-    assert field in failures, result.output
+    assert not result.ok, f"verification passed:\n{result.output}"
+    # Exactly the interactions of the screens that read the field fail, and the report of each
+    # names its screen (the description) and says what is missing.
+    assert result.failed() == set(broken), result.output
+    reports = failure_reports(result.output)
+    assert set(reports) == set(broken), result.output
+    for description, report in broken.items():
+        assert re.search(report, reports[description]), (description, report, result.output)

@@ -4,7 +4,7 @@
 import type { ActorScreen, Statement } from "../api";
 import { external, h, label, link } from "../dom";
 import type { Context, Screen } from "../router";
-import { actorPath, bars, loading, problem, sourcePanel, stanceBadge, statementCard } from "../views";
+import { actorPath, bars, loadMore, sourcePanel, stanceBadge, statementCard } from "../views";
 
 export const actorScreen: Screen<ActorScreen> = {
   key: (route) => `actor:${route.arg}:${route.params.get("affiliates") !== "0"}`,
@@ -19,28 +19,9 @@ function view(data: ActorScreen, context: Context): Node {
   const statement = page.statements.find((s) => s.id === selected);
   const wikidata = actor.wikidata && /^Q\d+$/.test(actor.wikidata) ? actor.wikidata : null;
   const statements = h("div", { class: "timeline-lanes" });
-  const more = h("div", { class: "more" });
-  let shown = page.statements;
-  const fill = (): void => statements.replaceChildren(...timeline(shown, context, selected));
+  const fill = (): void => statements.replaceChildren(...timeline(page.statements, context, selected));
   fill();
-  const addMore = (cursor: string | null): void => {
-    if (cursor === null) return more.replaceChildren();
-    const button = h("button", { type: "button" }, "Load more statements");
-    button.addEventListener("click", () => {
-      more.replaceChildren(loading("more statements"));
-      const query = { actor: [actor.id], include: ["actors" as const], limit: 100, ...(data.withAffiliates ? {} : { include_affiliates: false }) };
-      context.api.morePage(query, cursor).then(
-        (next) => {
-          shown = [...shown, ...next.statements];
-          fill();
-          addMore(next.next);
-        },
-        (error: unknown) => more.replaceChildren(problem(error)),
-      );
-    });
-    more.replaceChildren(button);
-  };
-  addMore(page.next);
+  const more = loadMore(context.api, page, "statements", fill);
 
   return h(
     "div",
@@ -79,6 +60,7 @@ function view(data: ActorScreen, context: Context): Node {
           { class: "toggle" },
           h("input", {
             type: "checkbox",
+            id: "affiliates-toggle",
             checked: data.withAffiliates,
             onchange: () => context.navigate(context.href({ affiliates: data.withAffiliates ? "0" : null, statement: null })),
           }),
@@ -87,7 +69,7 @@ function view(data: ActorScreen, context: Context): Node {
         page.total === 0 ? h("p", { class: "empty" }, "No statements.") : statements,
         more,
       ),
-      statement ? sourcePanel(context.api, statement.source.id, statement.span, caption(statement)) : null,
+      statement ? sourcePanel(context.api, statement.source.id, [statement.span], caption(statement)) : null,
     ),
   );
 }

@@ -4,7 +4,7 @@
 import type { EventScreen, Statement } from "../api";
 import { h, label, link } from "../dom";
 import type { Context, Screen } from "../router";
-import { actorLinks, actorPath, eventPath, loading, marked, problem, sourcePanel, stanceBadge, statementCard, when } from "../views";
+import { actorLinks, actorPath, eventPath, loading, loadMore, marked, problem, sourcePanel, stanceBadge, statementCard, when } from "../views";
 import { renderMap } from "../map";
 
 export const eventScreen: Screen<EventScreen> = {
@@ -18,13 +18,16 @@ function view(data: EventScreen, context: Context): Node {
   const { event, page } = data;
   const params = context.route.params;
   const statement = page.statements.find((s) => s.id === params.get("statement"));
-  const sourceIndex = Number(params.get("source") ?? "-1");
-  const support = Number.isInteger(sourceIndex) ? event.sources[sourceIndex] : undefined;
+  // ?source=<id>: that source with every passage of it that reports the event marked.
+  const supports = event.sources.filter((s) => s.source.id === params.get("source"));
   const panel = statement
-    ? sourcePanel(context.api, statement.source.id, statement.span, "The statement is marked.")
-    : support
-      ? sourcePanel(context.api, support.source.id, support.span, "The passage that reports the event is marked.")
+    ? sourcePanel(context.api, statement.source.id, [statement.span], "The statement is marked.")
+    : supports[0]
+      ? sourcePanel(context.api, supports[0].source.id, supports.map((s) => s.span), "The passages that report the event are marked.")
       : null;
+  const reactions = h("div", { class: "stance-groups" });
+  const fill = (): void => reactions.replaceChildren(...byStance(page.statements, context, params.get("statement")));
+  fill();
 
   return h(
     "div",
@@ -65,7 +68,13 @@ function view(data: EventScreen, context: Context): Node {
       h(
         "div",
         {},
-        reactions(page.statements, page.total, context, params.get("statement")),
+        h(
+          "section",
+          { class: "reactions", "aria-labelledby": "reactions-title" },
+          h("h2", { id: "reactions-title" }, `Reactions (${page.total})`),
+          page.total === 0 ? h("p", { class: "empty" }, "No statements about this event.") : reactions,
+          loadMore(context.api, page, "reactions", fill),
+        ),
         h(
           "section",
           { class: "supporting", "aria-labelledby": "sources-title" },
@@ -73,13 +82,13 @@ function view(data: EventScreen, context: Context): Node {
           h(
             "ol",
             {},
-            event.sources.map((s, i) =>
+            event.sources.map((s) =>
               h(
                 "li",
                 { "data-source-id": s.source.id },
                 h("p", { class: "source-meta" }, s.source.outlet?.name ?? s.source.id, ` · published ${when(s.source.published_start, s.source.published_end)}`),
                 h("blockquote", { class: "excerpt" }, ...marked(s.excerpt, [s.excerpt_span])),
-                link(context.href({ source: String(i), statement: null }), "Open the full source at this passage"),
+                link(context.href({ source: s.source.id, statement: null }), "Open the full source at this passage"),
               ),
             ),
           ),
@@ -130,23 +139,16 @@ function map(location: NonNullable<EventScreen["event"]["location"]>): HTMLEleme
 }
 
 /** The statements about the event, grouped by stance (most frequent first). */
-function reactions(statements: readonly Statement[], total: number, context: Context, selected: string | null): HTMLElement {
+function byStance(statements: readonly Statement[], context: Context, selected: string | null): HTMLElement[] {
   const groups = new Map<string, Statement[]>();
   for (const s of statements) groups.set(s.stance, [...(groups.get(s.stance) ?? []), s]);
   const order = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
-  return h(
-    "section",
-    { class: "reactions", "aria-labelledby": "reactions-title" },
-    h("h2", { id: "reactions-title" }, `Reactions (${total})`),
-    order.length === 0
-      ? h("p", { class: "empty" }, "No statements about this event.")
-      : order.map(([stance, group]) =>
-          h(
-            "section",
-            { class: "stance-group", "data-stance": stance },
-            h("h3", {}, stanceBadge(stance), ` ${group.length}`),
-            h("ol", {}, group.map((s) => h("li", {}, statementCard(s, context.href({ statement: s.id, source: null }), s.id === selected)))),
-          ),
-        ),
+  return order.map(([stance, group]) =>
+    h(
+      "section",
+      { class: "stance-group", "data-stance": stance },
+      h("h3", {}, stanceBadge(stance), ` ${group.length}`),
+      h("ol", {}, group.map((s) => h("li", {}, statementCard(s, context.href({ statement: s.id, source: null }), s.id === selected)))),
+    ),
   );
 }

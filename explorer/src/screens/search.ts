@@ -98,7 +98,7 @@ function view(data: SearchScreen, context: Context): Node {
             page.next ? link(context.href({ cursor: page.next, statement: null }), "Next page →") : null,
           ),
         ),
-        statement ? sourcePanel(context.api, statement.source.id, statement.span, "The statement is marked.") : null,
+        statement ? sourcePanel(context.api, statement.source.id, [statement.span], "The statement is marked.") : null,
       ),
     ),
   );
@@ -129,7 +129,7 @@ function facetGroup(
           {},
           choices.map((b) => {
             const value = b.value ?? "";
-            const id = `facet-${name}-${value}`.replace(/[^A-Za-z0-9_-]/g, "_");
+            const id = `facet-${name}-${idPart(value)}`;
             return h(
               "li",
               {},
@@ -154,17 +154,22 @@ function facetGroup(
   );
 }
 
-/** Statements by month, oldest first; each month a toggle that narrows the search to the chosen
- * months (first to last). Undated statements are counted beside it. */
+/** Statements by month, oldest first, as columns; the chosen months are a range (`month=first,last`,
+ * or one month), which narrows the search to its dates. Clicking a month outside the range extends
+ * the range to it; clicking one inside narrows the range to that month; clicking the only chosen
+ * month clears it. The month counts ignore the range (as each facet ignores its own filter), so
+ * every column stays. Undated statements are counted beside it. */
 function histogram(buckets: readonly FacetBucket[], context: Context): HTMLElement {
-  const chosen = new Set(listParam(context.route, "month"));
+  const [first, last] = monthRange(listParam(context.route, "month"));
   const months = buckets.filter((b) => b.value !== null).sort((a, b) => (a.value ?? "").localeCompare(b.value ?? ""));
   const undated = buckets.find((b) => b.value === null)?.count ?? 0;
   const max = Math.max(1, ...months.map((b) => b.count));
+  const inRange = (month: string): boolean => first !== undefined && last !== undefined && first <= month && month <= last;
+  const chosen = first === undefined ? "" : first === last ? `: ${first} chosen` : `: ${first} to ${last} chosen`;
   return h(
     "figure",
     { class: "histogram", "aria-labelledby": "histogram-title" },
-    h("figcaption", { id: "histogram-title" }, "By month", undated ? ` (and ${undated} undated)` : ""),
+    h("figcaption", { id: "histogram-title" }, "By month", undated ? ` (and ${undated} undated)` : "", chosen),
     months.length === 0
       ? h("p", { class: "empty" }, "No dated statements.")
       : h(
@@ -172,22 +177,41 @@ function histogram(buckets: readonly FacetBucket[], context: Context): HTMLEleme
           {},
           months.map((b) => {
             const month = b.value ?? "";
-            const pressed = chosen.has(month);
             const button = h(
               "button",
-              { type: "button", "aria-pressed": pressed ? "true" : "false", "data-month": month, "data-count": b.count },
+              {
+                type: "button",
+                id: `month-${idPart(month)}`,
+                "aria-pressed": inRange(month) ? "true" : "false",
+                "data-month": month,
+                "data-count": b.count,
+              },
               bar(b.count / max, true),
               h("span", { class: "month" }, month),
               h("span", { class: "count" }, ` ${b.count}`),
             );
             button.addEventListener("click", () => {
-              const next = new Set(chosen);
-              if (pressed) next.delete(month);
-              else next.add(month);
-              context.navigate(context.href({ month: [...next].sort().join(",") || null, cursor: null, statement: null }));
+              let range: string[];
+              if (first === undefined || last === undefined) range = [month];
+              else if (!inRange(month)) range = [month < first ? month : first, month > last ? month : last];
+              else if (first === last) range = [];
+              else range = [month];
+              context.navigate(context.href({ month: range.join(",") || null, cursor: null, statement: null }));
             });
             return h("li", {}, button);
           }),
         ),
   );
+}
+
+/** The first and last of the months in the URL (any number of them; a range is two). */
+function monthRange(months: readonly string[]): [string | undefined, string | undefined] {
+  const valid = months.filter((m) => /^\d{4}-\d{2}$/.test(m)).sort();
+  return [valid[0], valid[valid.length - 1]];
+}
+
+/** A value as a piece of an element id, one to one (so an id names the same value after each
+ * render, and the focus can return to it): letters and digits kept, anything else by code point. */
+function idPart(value: string): string {
+  return Array.from(value, (c) => (/[A-Za-z0-9]/.test(c) ? c : `_${(c.codePointAt(0) ?? 0).toString(16)}_`)).join("");
 }
