@@ -1,6 +1,7 @@
 """A real browser for the tests: Debian's Chromium, headless, with a fresh profile, driven over the
 DevTools protocol by a Node script (chrome-remote-interface). Shared by tests/contract/
-test_docs_browser.py (/docs) and tests/explorer/ (/explore).
+test_docs_browser.py (/docs, docs_browser.mjs) and tests/explorer/ (/explore: the generic driver
+tests/browser_driver.mjs, with the explorer's part in tests/explorer/explorer_browser.mjs).
 
     with chromium(tmp_path) as browser:     # Chromium started, its DevTools port open
         browser.devtools_port               # for the Node driver

@@ -341,7 +341,7 @@ test("search page: statements matching 'troops', their matches marked, and the f
     .given(TROOPS)
     .uponReceiving("search page: the facet counts of the statements matching 'troops'")
     .withRequest("GET", "/statements/facets", (b) =>
-      b.query({ q: "troops", facet: "stance,speaker,target,month,event_type", facet_size: "50" }),
+      b.query({ q: "troops", facet: "stance,speaker,target,month,year,event_type", facet_size: "50" }),
     )
     .willRespondWith(200, (b) =>
       b.headers(JSON_HEADERS).jsonBody({
@@ -353,8 +353,11 @@ test("search page: statements matching 'troops', their matches marked, and the f
           target: arrayContaining({ ...bucket("north-korean-forces-in-russia", 5), label: string("North Korean forces in Russia") }),
           // The histogram reads months as YYYY-MM (undated statements come as a null bucket).
           month: arrayContaining({ value: regex("^[0-9]{4}-[0-9]{2}$", "2025-04"), count: integer(5) }),
+          // ... or by year, when the months are cut at the facet size (meta.truncated says so).
+          year: arrayContaining({ value: regex("^[0-9]{4}$", "2025"), count: integer(5) }),
           event_type: arrayContaining(bucket("combat_operation", 1)),
         },
+        meta: { truncated: eachLike(string("speaker"), 0) },
       }),
     )
     .executeTest(async (server) => {
@@ -366,6 +369,8 @@ test("search page: statements matching 'troops', their matches marked, and the f
       assert.equal(screen.facets.stance[0]?.value, "condemn");
       assert.equal(screen.facets.speaker[0]?.label, "Vladimir Putin");
       assert.match(screen.facets.month[0]?.value ?? "", /^\d{4}-\d{2}$/);
+      assert.match(screen.facets.year[0]?.value ?? "", /^\d{4}$/);
+      assert.ok(Array.isArray(screen.truncated));
       assert.ok(screen.facets.event_type.length > 0);
       assert.ok(screen.downloads.csv.endsWith("/statements.csv?q=troops"));
     });

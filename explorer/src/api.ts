@@ -74,11 +74,14 @@ export interface SearchFilters {
 export interface SearchScreen {
   page: StatementPage;
   facets: Record<SearchFacet, FacetBucket[]>;
+  /** The facets cut at the facet size: their least frequent values are not listed. */
+  truncated: SearchFacet[];
   /** Links that download every statement matching the filters. */
   downloads: { csv: string; ndjson: string };
 }
 
-export const SEARCH_FACETS = ["stance", "speaker", "target", "month", "event_type"] as const satisfies readonly Facet[];
+// Years as well as months: the histogram falls back to years when the months are too many to list.
+export const SEARCH_FACETS = ["stance", "speaker", "target", "month", "year", "event_type"] as const satisfies readonly Facet[];
 export type SearchFacet = (typeof SEARCH_FACETS)[number];
 export const PAGE_SIZE = 50;
 export const TIMELINE_SIZE = 100;
@@ -118,8 +121,8 @@ export class ExplorerApi {
       ancestors: ancestorsOf(actor, page.actors),
       withAffiliates,
       page,
-      byStance: facets.stance ?? [],
-      byTarget: facets.target ?? [],
+      byStance: facets.data.stance ?? [],
+      byTarget: facets.data.target ?? [],
     };
   }
 
@@ -141,8 +144,9 @@ export class ExplorerApi {
       this.statements({ ...query, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
       this.facets(query, [...SEARCH_FACETS]),
     ]);
-    const counts = Object.fromEntries(SEARCH_FACETS.map((f) => [f, facets[f] ?? []])) as SearchScreen["facets"];
-    return { page, facets: counts, downloads: this.downloads(query) };
+    const counts = Object.fromEntries(SEARCH_FACETS.map((f) => [f, facets.data[f] ?? []])) as SearchScreen["facets"];
+    const truncated = SEARCH_FACETS.filter((f) => facets.meta.truncated.includes(f));
+    return { page, facets: counts, truncated, downloads: this.downloads(query) };
   }
 
   /** Adds the next page of `page` to it, in place (one request): a screen's "Load more". The
@@ -187,11 +191,11 @@ export class ExplorerApi {
   private async facets(
     query: Omit<StatementFacetQuery, "facet">,
     facet: Facet[],
-  ): Promise<Schemas["StatementFacetsData"]> {
+  ): Promise<Schemas["StatementFacets"]> {
     const params = { query: { ...query, facet, facet_size: 50 } };
     const { data, error, response } = await this.client.GET("/statements/facets", { params });
     if (error !== undefined) throw new ApiError(response.status, error);
-    return data.data;
+    return data;
   }
 
   private async get<P extends "/events/{event_id}" | "/sources/{source_id}">(

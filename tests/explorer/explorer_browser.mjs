@@ -1,218 +1,90 @@
-// Drives a headless Chromium (started by tests/browser.py) over the DevTools protocol through one
-// scenario of the explorer, and prints a JSON report of every screen it reached.
+// The explorer's part of the browser tests: what tests/browser_driver.mjs needs to drive /explore
+// (when a screen has settled, which requests are API calls) and the DOM facts a step reads along
+// the explorer's DOM contract. Run by tests/explorer/test_explorer_browser.py:
 //
 //   node explorer_browser.mjs DEVTOOLS_PORT BASE_URL SCENARIO_JSON
 //
-// A scenario (written by tests/explorer/test_explorer_browser.py) is
-//   {name, viewport: {width, height, mobile}, bypassCSP, steps: [...], probe}
-// and each step one action, then a screen read once the explorer has settled:
-//   {visit: "/explore/actors/Seoul"}            load the URL in the tab (a fresh document)
-//   {click: "css selector"}                     click the element (the router follows data-route links)
-//   {back: true}                                history.back()
-//   {eval: "JS expression"}                     run it in the page, then read the page (no settle)
-// with optional {name, until: "JS expression", screenshot: "file.png", axe: true, tab: true}.
+// A scenario is {name, viewport: {width, height, mobile}, bypassCSP, steps: [...], probe}; its
+// steps are the driver's (visit, click, back, forward, eval: see browser_driver.mjs). The report
+// (JSON on stdout) has one screen per step: the driver's records (requests, console, CSP, dialogs,
+// screenshot, axe, tab) with `dom`, the facts readDom reads, and `states`, each time <main
+// data-state> was set during the step.
 //
 // "Settled" is the explorer's own signal: <main data-state> set to "ready" or "error" (every render
 // sets it, so a re-render counts even when the value stays "ready"), then nothing in <main> still
 // loading (aria-busy, .loading), `until` true, and the network idle. Nothing here sleeps to guess.
-//
-// Per screen: the requests made from the action on (url, type, status, whether before ready, and
-// whether an API request: same origin, not the page itself, not under /explore/assets/), console
-// errors and exceptions, CSP violations (the page's securitypolicyviolation events and the
-// browser's Log entries), dialogs opened, DOM facts along the explorer's DOM contract, and
-// optionally a screenshot, an axe-core report (injected with Runtime.evaluate, which the page's
-// CSP does not govern), and where one Tab key press puts the focus.
-//
-// PROBE_URL (scenario.probe) is loaded last: a URL off this machine that the test's recording
-// proxy must see, proving that a request leaving 127.0.0.1 would be caught.
-import { readFileSync, writeFileSync } from "node:fs";
-import CDP from "chrome-remote-interface";
+import { Driver, runScenario, WAIT_MS } from "../browser_driver.mjs";
 
-const [port, baseUrl, scenarioJson] = process.argv.slice(2);
-const scenario = JSON.parse(scenarioJson);
-const origin = new URL(baseUrl).origin;
-const AXE_SOURCE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-const WAIT_MS = 20_000;
-const QUIET_MS = 300;
-
-const target = await CDP.New({ host: "127.0.0.1", port: Number(port), url: "about:blank" });
-const client = await CDP({ host: "127.0.0.1", port: Number(port), target });
-const { Network, Page, Runtime, Emulation, Log, Input } = client;
-
-// ---- what the browser reports, as it happens ---------------------------------------------------
-
-const requests = [];
-const byId = new Map();
-const inflight = new Set();
-let lastNetworkActivity = Date.now();
-const consoleEntries = [];
-const logCsp = [];
-const dialogs = [];
-
-Network.requestWillBeSent(({ requestId, request, type, wallTime }) => {
-  const entry = { url: request.url, method: request.method, type, at: wallTime * 1000 };
-  requests.push(entry);
-  byId.set(requestId, entry);
-  inflight.add(requestId);
-  lastNetworkActivity = Date.now();
-});
-Network.responseReceived(({ requestId, response }) => {
-  const entry = byId.get(requestId);
-  if (entry) entry.status = response.status;
-});
-const done = (failed) => ({ requestId, errorText, blockedReason }) => {
-  const entry = byId.get(requestId);
-  if (entry && failed) entry.failed = blockedReason ? `${errorText} (${blockedReason})` : errorText;
-  inflight.delete(requestId);
-  lastNetworkActivity = Date.now();
-};
-Network.loadingFinished(done(false));
-Network.loadingFailed(done(true));
-Runtime.consoleAPICalled(({ type, args }) =>
-  consoleEntries.push({ type, text: args.map((a) => a.value ?? a.description).join(" ") }),
-);
-Runtime.exceptionThrown(({ exceptionDetails }) =>
-  consoleEntries.push({
-    type: "exception",
-    text: `${exceptionDetails.text} ${exceptionDetails.exception?.description ?? ""}`.trim(),
-  }),
-);
-Log.entryAdded(({ entry }) => {
-  consoleEntries.push({ type: `log.${entry.level}`, source: entry.source, text: entry.text, url: entry.url });
-  if (entry.source === "security" || /Content Security Policy/i.test(entry.text)) logCsp.push(entry.text);
-});
-Page.javascriptDialogOpening((dialog) => {
-  dialogs.push({ type: dialog.type, message: dialog.message });
-  void Page.handleJavaScriptDialog({ accept: false });
-});
-
-// In every document, before its scripts: record each time <main data-state> is set, and the
-// page's CSP violation events.
+// In every document, before its scripts: record each time <main data-state> is set, with whether
+// the screen's heading was in <main> then (a render that keeps the view keeps it while it loads).
 const INSTRUMENT = `(() => {
-  const record = { states: [], csp: [] };
+  const record = { states: [] };
   Object.defineProperty(window, "__explorerTest", { value: record });
-  document.addEventListener("securitypolicyviolation", (e) => record.csp.push({
-    directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, source: e.sourceFile, line: e.lineNumber,
-  }), true);
   new MutationObserver((mutations) => {
     for (const m of mutations) {
       if (m.target.id !== "main") continue;
       record.states.push({ state: m.target.dataset.state, screen: m.target.dataset.screen,
+        busy: m.target.getAttribute("aria-busy"), view: !!m.target.querySelector("h1#title"),
         url: location.pathname + location.search, at: Date.now() });
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
 })();`;
 
-await Promise.all([Network.enable(), Page.enable(), Runtime.enable(), Log.enable()]);
-await Page.addScriptToEvaluateOnNewDocument({ source: INSTRUMENT });
-if (scenario.bypassCSP) await Page.setBypassCSP({ enabled: true });
-const viewport = { width: 1280, height: 900, mobile: false, ...(scenario.viewport ?? {}) };
-await Emulation.setDeviceMetricsOverride({ ...viewport, deviceScaleFactor: 1 });
-await Emulation.setFocusEmulationEnabled({ enabled: true });
-
-// ---- helpers -----------------------------------------------------------------------------------
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function evaluate(expression, { awaitPromise = false } = {}) {
-  const { result, exceptionDetails } = await Runtime.evaluate({ expression, returnByValue: true, awaitPromise });
-  if (exceptionDetails) {
-    throw new Error(`${expression.slice(0, 200)}: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
-  }
-  return result.value;
-}
-
-async function waitFor(what, expression, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
-  let value;
-  while (Date.now() < deadline) {
-    try {
-      value = await evaluate(expression);
-      if (value) return value;
-    } catch {
-      // the document is being replaced: try again
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}: ${expression}`);
-}
-
-async function stateCount() {
+async function stateCount(driver) {
   try {
-    return (await evaluate("window.__explorerTest ? window.__explorerTest.states.length : 0")) ?? 0;
+    return (await driver.evaluate("window.__explorerTest ? window.__explorerTest.states.length : 0")) ?? 0;
   } catch {
     return 0;
   }
 }
 
-/** Waits for <main> to settle after `before` recorded states; returns that settle record. */
-async function settled(before, until) {
-  const record = await waitFor(
-    "main[data-state=ready|error]",
-    `(() => { const s = window.__explorerTest?.states ?? [];
-       const last = s[s.length - 1];
-       return s.length > ${before} && last && (last.state === "ready" || last.state === "error") ? last : null; })()`,
-  );
-  await waitFor(
-    "nothing in <main> still loading",
-    `!document.querySelector('#main [aria-busy="true"], #main .loading') && (${until ?? "true"})`,
-  );
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && (inflight.size > 0 || Date.now() - lastNetworkActivity < QUIET_MS)) await sleep(50);
-  return record;
+/** The explorer, as the driver's runScenario takes an app. */
+export function explorerApp(origin) {
+  return {
+    instrument: INSTRUMENT,
+    // A visit starts a fresh document (no state recorded yet); anything else counts from now.
+    before: (driver, spec) => (spec.visit !== undefined ? 0 : stateCount(driver)),
+    /** Waits for <main> to settle after `before` recorded states; returns that settle record. */
+    async settle(driver, before, until, timeout = WAIT_MS) {
+      const record = await driver.waitFor(
+        "main[data-state=ready|error]",
+        `(() => { const s = window.__explorerTest?.states ?? [];
+           const last = s[s.length - 1];
+           return s.length > ${before} && last && (last.state === "ready" || last.state === "error") ? last : null; })()`,
+        timeout,
+      );
+      await driver.waitFor(
+        "nothing in <main> still loading",
+        `!document.querySelector('#main [aria-busy="true"], #main .loading') && (${until ?? "true"})`,
+        timeout,
+      );
+      return record;
+    },
+    read: readDom,
+    /** The data-state records of the step. */
+    async extra(driver, before) {
+      try {
+        return { states: (await driver.evaluate(`window.__explorerTest?.states.slice(${before}) ?? []`)) ?? [] };
+      } catch {
+        return { states: [] };
+      }
+    },
+    /** Same origin, not the page itself, not under /explore/assets/. */
+    isApi(url, type) {
+      let parsed;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return false;
+      }
+      return parsed.origin === origin && type !== "Document" && !parsed.pathname.startsWith("/explore/assets/");
+    },
+  };
 }
 
-function isApi(url, type) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  return parsed.origin === origin && type !== "Document" && !parsed.pathname.startsWith("/explore/assets/");
-}
+// ---- the DOM, read along the explorer's contract (run in the page: it must be self-contained) ----
 
-async function screenshot(file) {
-  const { cssContentSize } = await Page.getLayoutMetrics();
-  const height = Math.min(Math.ceil(cssContentSize.height), 4000);
-  const shot = await Page.captureScreenshot({
-    format: "png",
-    captureBeyondViewport: true,
-    clip: { x: 0, y: 0, width: viewport.width, height, scale: 1 },
-  });
-  writeFileSync(file, Buffer.from(shot.data, "base64"));
-  return file;
-}
-
-async function axe() {
-  if (!(await evaluate("typeof window.axe === 'object'"))) await evaluate(`${AXE_SOURCE};true`);
-  return evaluate(
-    `axe.run(document, { resultTypes: ["violations"] }).then((r) => ({
-      version: r.testEngine.version,
-      url: r.url,
-      passes: r.passes.length,
-      incomplete: r.incomplete.map((i) => i.id),
-      violations: r.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({ target: n.target, html: n.html.slice(0, 300), summary: n.failureSummary })),
-      })),
-    }))`,
-    { awaitPromise: true },
-  );
-}
-
-async function pressTab() {
-  const key = { key: "Tab", code: "Tab", windowsVirtualKeyCode: 9, nativeVirtualKeyCode: 9 };
-  await Input.dispatchKeyEvent({ type: "keyDown", ...key });
-  await Input.dispatchKeyEvent({ type: "keyUp", ...key });
-  return evaluate(`(() => { const el = document.activeElement;
-    return el ? { tag: el.tagName.toLowerCase(), id: el.id || null, class: el.getAttribute("class"),
-      href: el.getAttribute("href"), text: el.textContent.trim().slice(0, 80) } : null; })()`);
-}
-
-// ---- the DOM, read along the explorer's contract -------------------------------------------------
-
-function readDom() {
+export function readDom() {
   const main = document.getElementById("main");
   const all = (selector, root = document) => [...root.querySelectorAll(selector)];
   const text = (el) => (el ? el.textContent.trim() : null);
@@ -233,6 +105,8 @@ function readDom() {
     quote: text(a.querySelector("blockquote.quote")),
     summary: text(a.querySelector("blockquote.summary, p.summary")),
     marks: all("blockquote mark, p.summary mark", a).map(text),
+    quoteMarks: all("blockquote.quote mark", a).map((m) => m.textContent),
+    summaryMarks: all("blockquote.summary mark, p.summary mark", a).map((m) => m.textContent),
     showInSource: a.querySelector("footer a[data-route]")?.getAttribute("href") ?? null,
     event: a.querySelector('footer a[href^="/explore/events/"]')?.getAttribute("href") ?? null,
   }));
@@ -245,6 +119,7 @@ function readDom() {
     meta: text(sourceSection.querySelector(".source-meta")),
     textLength: sourceSection.querySelector(".source-text")?.textContent.length ?? null,
     mark: mark && { text: mark.textContent, inViewport: visible(mark), focused: document.activeElement === mark },
+    marks: all("section#source .source-text mark").map((m) => ({ id: m.id || null, text: m.textContent })),
   };
 
   const svg = document.querySelector("figure.map svg");
@@ -275,7 +150,7 @@ function readDom() {
   const facets = Object.fromEntries(
     all("fieldset.facet[data-facet]").map((f) => [
       f.dataset.facet,
-      all("input[type=checkbox]", f).map((i) => ({ value: i.value, count: Number(i.dataset.count), checked: i.checked })),
+      all("input[type=checkbox]", f).map((i) => ({ id: i.id, value: i.value, count: Number(i.dataset.count), checked: i.checked })),
     ]),
   );
   const resultsTitle = document.querySelector("#results-title");
@@ -289,6 +164,7 @@ function readDom() {
 
   return {
     url: location.pathname + location.search,
+    scrollY: window.scrollY,
     documentTitle: document.title,
     screen: main?.dataset.screen ?? null,
     state: main?.dataset.state ?? null,
@@ -307,6 +183,8 @@ function readDom() {
         items: all("li[data-value][data-count]", f).map((li) => ({ value: li.dataset.value, count: Number(li.dataset.count) })),
       })),
       toggle: document.querySelector(".toggle input[type=checkbox]")?.checked ?? null,
+      more: text(document.querySelector("#main .more")),
+      moreButton: !!document.querySelector("#main .more button"),
       lanes: all("section.lane[data-lane]").map((s) => ({ lane: s.dataset.lane, undated: s.classList.contains("undated"), ids: ids(s) })),
       tree: document.querySelector("nav.tree") && { current: text(document.querySelector("nav.tree [aria-current]")), links: links(document.querySelector("nav.tree")) },
     },
@@ -324,7 +202,19 @@ function readDom() {
       total: resultsTitle ? Number(resultsTitle.dataset.total) : null,
       results: ids(document.querySelector(".result-list") ?? document.createElement("div")),
       facets,
-      months: all("button[data-month]").map((b) => ({ month: b.dataset.month, pressed: b.getAttribute("aria-pressed"), count: Number(b.dataset.count) })),
+      months: all("button[data-month]").map((b) => ({
+        id: b.id,
+        month: b.dataset.month,
+        pressed: b.getAttribute("aria-pressed"),
+        count: Number(b.dataset.count),
+      })),
+      years: all("button[data-year]").map((b) => ({
+        id: b.id,
+        year: b.dataset.year,
+        pressed: b.getAttribute("aria-pressed"),
+        count: Number(b.dataset.count),
+      })),
+      histogram: text(document.querySelector("#histogram-title")),
       downloads: links(document.querySelector(".downloads")),
       pager: links(document.querySelector(".pager")),
     },
@@ -347,101 +237,14 @@ function readDom() {
   };
 }
 
-// ---- the scenario --------------------------------------------------------------------------------
+// ---- run -----------------------------------------------------------------------------------------
 
-async function step(spec) {
-  const from = { requests: requests.length, console: consoleEntries.length, logCsp: logCsp.length, dialogs: dialogs.length };
-  const startedAt = Date.now();
-  let before = 0;
-  if (spec.eval !== undefined) return evalStep(spec, from);
-  if (spec.visit !== undefined) {
-    const loaded = Page.loadEventFired();
-    await Page.navigate({ url: new URL(spec.visit, baseUrl).href });
-    await loaded;
-  } else {
-    before = await stateCount();
-    if (spec.click !== undefined) {
-      const selector = JSON.stringify(spec.click);
-      await evaluate(`(() => { const el = document.querySelector(${selector});
-        if (!el) throw new Error("nothing matches " + ${selector});
-        el.scrollIntoView({ block: "center" }); el.click(); return true; })()`);
-    } else if (spec.back) {
-      await evaluate("history.back(), true");
-    } else throw new Error(`a step without an action: ${JSON.stringify(spec)}`);
-  }
-  const ready = await settled(before, spec.until);
-  const dom = await evaluate(`(${readDom})()`);
-  const pageCsp = await evaluate("window.__explorerTest.csp.slice()");
-  const screen = {
-    name: spec.name ?? spec.visit ?? spec.click ?? "back",
-    action: spec,
-    ready,
-    elapsedMs: ready.at - startedAt,
-    requests: requests.slice(from.requests).map((r) => ({
-      ...r,
-      api: isApi(r.url, r.type),
-      beforeReady: r.at <= ready.at,
-    })),
-    console: consoleEntries.slice(from.console),
-    csp: [...pageCsp, ...logCsp.slice(from.logCsp)],
-    dialogs: dialogs.slice(from.dialogs),
-    dom,
-  };
-  screen.apiRequests = screen.requests.filter((r) => r.api).map((r) => r.url);
-  screen.firstPaintApiRequests = screen.requests.filter((r) => r.api && r.beforeReady).map((r) => r.url);
-  if (spec.screenshot) screen.screenshot = await screenshot(spec.screenshot);
-  if (spec.axe) screen.axe = await axe();
-  if (spec.tab) screen.tab = await pressTab();
-  return screen;
-}
-
-/** Runs an expression in the page (no navigation, no settle to wait for), waits for `until` (without
- * failing: whether it came true is reported), then reads the page as a step does. */
-async function evalStep(spec, from) {
-  const value = await evaluate(spec.eval);
-  let untilMet = true;
-  if (spec.until) {
-    try {
-      await waitFor("until", spec.until, spec.timeout ?? 5000);
-    } catch {
-      untilMet = false;
-    }
-  }
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && (inflight.size > 0 || Date.now() - lastNetworkActivity < QUIET_MS)) await sleep(50);
-  return {
-    name: spec.name ?? "eval",
-    action: spec,
-    value,
-    untilMet,
-    requests: requests.slice(from.requests).map((r) => ({ ...r, api: isApi(r.url, r.type) })),
-    console: consoleEntries.slice(from.console),
-    csp: [...(await evaluate("window.__explorerTest.csp.slice()")), ...logCsp.slice(from.logCsp)],
-    dialogs: dialogs.slice(from.dialogs),
-    dom: await evaluate(`(${readDom})()`),
-  };
-}
-
-const report = { scenario: scenario.name, base: baseUrl, viewport, bypassCSP: !!scenario.bypassCSP, screens: [] };
+const [port, baseUrl, scenarioJson] = process.argv.slice(2);
+const scenario = JSON.parse(scenarioJson);
+const app = explorerApp(new URL(baseUrl).origin);
+const driver = await Driver.open(port, { viewport: scenario.viewport, bypassCSP: scenario.bypassCSP, instrument: app.instrument });
 try {
-  for (const spec of scenario.steps) report.screens.push(await step(spec));
-} catch (error) {
-  report.error = String(error?.stack ?? error);
-  try {
-    report.lastDom = await evaluate(`(${readDom})()`);
-  } catch {
-    // nothing more to tell
-  }
-  report.console = consoleEntries;
+  console.log(JSON.stringify(await runScenario(driver, baseUrl, scenario, app)));
+} finally {
+  await driver.close();
 }
-if (scenario.probe) {
-  const from = requests.length;
-  await Page.navigate({ url: scenario.probe });
-  await sleep(1500);
-  report.probeRequests = requests.slice(from).map((r) => r.url);
-}
-report.dialogs = dialogs;
-
-console.log(JSON.stringify(report));
-await client.close();
-await CDP.Close({ host: "127.0.0.1", port: Number(port), id: target.id });

@@ -2,6 +2,12 @@
 (seeds/README.md) says, whose quotes, actor names, titles, summaries, event title and description
 are HTML and script payloads. The explorer must show every one of them as text.
 
+The text also puts characters outside the BMP (🇺🇦, two code points; 𝒳, one) before the minister's
+quote and inside it, and its summary puts them before a word a search marks: the API counts
+offsets in code points, JavaScript strings in UTF-16 units, and a mark cut at the wrong offsets
+would miss. The ceremony is also reported, in two passages, by a seed source (``SEED_SOURCE``), so
+the event page's ``?source=`` view has more than one passage to mark.
+
 The source is added the way an analyst adds one (``data.draft.new_source``: the text copied under
 its ``NNN_<sha256>`` name, a draft written beside it), its draft replaced by a complete coding,
 and the two actors it needs added to actors.yaml; the real build then checks it like any other.
@@ -28,12 +34,16 @@ SCRIPT = "<script>window.__xss=1</script>"
 IMG = '<img src=x onerror="window.__xss=1">'
 JS_URL = "javascript:alert(1)"
 PAYLOADS = (SCRIPT, IMG, JS_URL)
+FLAG = "\U0001f1fa\U0001f1e6"  # 🇺🇦: two regional indicators, each a surrogate pair in UTF-16
+SCRIPT_X = "\U0001d4b3"  # 𝒳: one code point, two UTF-16 units
+QUOTE_WORD = "whatever"  # in the quote, after a flag
+SUMMARY_WORD = "bulwark"  # in the summary, after a flag and an 𝒳
 
 # Every quotation is covered by one statement: the curly one is the minister's words; the straight
 # quotes of the <img> payload make `window.__xss=1` a quotation too, the ministry's.
-TEXT = f"""The minister of the Hostile Ministry spoke in Kursk on April 29 at a ceremony for the troops.
+TEXT = f"""The minister of the Hostile Ministry {FLAG} spoke in Kursk on April 29 at a ceremony for the troops.
 
-The minister said: “{SCRIPT} We will not back down, whatever {JS_URL} says”.
+The minister {SCRIPT_X} said: “{SCRIPT} We will not {FLAG} back down, {QUOTE_WORD} {JS_URL} says”.
 
 A banner behind the stage read {IMG} in red letters, and the ministry called it a test.
 """
@@ -41,6 +51,11 @@ A banner behind the stage read {IMG} in red letters, and the ministry called it 
 MINISTER = "xss-minister"
 MINISTRY = "xss-ministry"
 EVENT = "xss-ceremony"
+SEED_SOURCE = "003_4c4acd25798775f3"  # reports the ceremony too, in these two passages (in this order)
+SEED_PASSAGES = (
+    "laying wreaths at a memorial wall and saluting at the memorial wall",
+    "Russia had invited North Korea to the parade last November",
+)
 QUOTE_STATEMENT = "xss-minister-will-not-back-down"
 BANNER_STATEMENT = "xss-ministry-banner"
 
@@ -81,10 +96,10 @@ ANNOTATION = {
         {
             "id": QUOTE_STATEMENT,
             "speakers": [{"actor": MINISTER, "as_written": "The minister"}],
-            "quote": f"{SCRIPT} We will not back down, whatever {JS_URL} says",
+            "quote": f"{SCRIPT} We will not {FLAG} back down, {QUOTE_WORD} {JS_URL} says",
             "kind": "direct_quote",
             "stance": "warn",
-            "summary": f"The minister said {IMG} onerror troops would not back down.",
+            "summary": f"The minister {FLAG} said {IMG} onerror troops would not back down, {SCRIPT_X} a {SUMMARY_WORD}.",
             "targets": [MINISTRY],
             "when": {"text": "on April 29"},
             "event": EVENT,
@@ -113,6 +128,7 @@ ANNOTATION = {
             "location": {"place": "kursk-oblast", "as_written": "Kursk"},
             "when": {"text": "on April 29"},
             "anchor": "spoke in Kursk on April 29 at a ceremony for the troops",
+            "also_reported_in": [{"source": SEED_SOURCE, "anchor": passage} for passage in SEED_PASSAGES],
             "note": f"Hostile: {SCRIPT}",
         }
     ],

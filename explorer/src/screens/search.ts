@@ -78,7 +78,7 @@ function view(data: SearchScreen, context: Context): Node {
         h(
           "section",
           { class: "results", "aria-labelledby": "results-title" },
-          histogram(data.facets.month, context),
+          histogram(data, context),
           h("h2", { id: "results-title", "data-total": page.total }, `${page.total} statement${page.total === 1 ? "" : "s"}`),
           h(
             "p",
@@ -107,7 +107,7 @@ function view(data: SearchScreen, context: Context): Node {
 /** A facet as checkboxes: checking one keeps the statements with any checked value. */
 function facetGroup(
   title: string,
-  name: Exclude<SearchFacet, "month">,
+  name: Exclude<SearchFacet, "month" | "year">,
   buckets: readonly FacetBucket[],
   context: Context,
   show: (b: FacetBucket) => Node | string,
@@ -154,54 +154,80 @@ function facetGroup(
   );
 }
 
-/** Statements by month, oldest first, as columns; the chosen months are a range (`month=first,last`,
- * or one month), which narrows the search to its dates. Clicking a month outside the range extends
- * the range to it; clicking one inside narrows the range to that month; clicking the only chosen
- * month clears it. The month counts ignore the range (as each facet ignores its own filter), so
- * every column stays. Undated statements are counted beside it. */
-function histogram(buckets: readonly FacetBucket[], context: Context): HTMLElement {
+/** Statements over time, oldest first, as columns: by month, or by year when the months are too
+ * many for the facet size. The chosen months are a range (`month=first,last`, or one month) that
+ * narrows the search to its dates; a year column stands for its twelve months. Clicking a column
+ * not wholly in the range extends the range to it; clicking one inside narrows the range to it;
+ * clicking the only chosen column clears it. The counts ignore the range (as each facet ignores
+ * its own filter), so every column stays. Undated statements are counted beside it. */
+function histogram(data: SearchScreen, context: Context): HTMLElement {
   const [first, last] = monthRange(listParam(context.route, "month"));
-  const months = buckets.filter((b) => b.value !== null).sort((a, b) => (a.value ?? "").localeCompare(b.value ?? ""));
+  const byYear = data.truncated.includes("month");
+  const buckets = byYear ? data.facets.year : data.facets.month;
+  const columns = buckets
+    .filter((b) => b.value !== null)
+    .sort((a, b) => (a.value ?? "").localeCompare(b.value ?? ""))
+    .map((b) => {
+      const value = b.value ?? "";
+      return { value, count: b.count, from: byYear ? `${value}-01` : value, to: byYear ? `${value}-12` : value };
+    });
   const undated = buckets.find((b) => b.value === null)?.count ?? 0;
-  const max = Math.max(1, ...months.map((b) => b.count));
-  const inRange = (month: string): boolean => first !== undefined && last !== undefined && first <= month && month <= last;
+  const highest = Math.max(1, ...columns.map((c) => c.count));
+  const covered = (c: { from: string; to: string }): boolean =>
+    first !== undefined && last !== undefined && first <= c.from && c.to <= last;
   const chosen = first === undefined ? "" : first === last ? `: ${first} chosen` : `: ${first} to ${last} chosen`;
+  const cut = data.truncated.includes(byYear ? "year" : "month") ? ` (the ${columns.length} busiest shown)` : "";
   return h(
     "figure",
     { class: "histogram", "aria-labelledby": "histogram-title" },
-    h("figcaption", { id: "histogram-title" }, "By month", undated ? ` (and ${undated} undated)` : "", chosen),
-    months.length === 0
+    h(
+      "figcaption",
+      { id: "histogram-title" },
+      byYear ? "By year" : "By month",
+      cut,
+      undated ? ` (and ${undated} undated)` : "",
+      chosen,
+    ),
+    columns.length === 0
       ? h("p", { class: "empty" }, "No dated statements.")
       : h(
           "ul",
           {},
-          months.map((b) => {
-            const month = b.value ?? "";
+          columns.map((column) => {
             const button = h(
               "button",
               {
                 type: "button",
-                id: `month-${idPart(month)}`,
-                "aria-pressed": inRange(month) ? "true" : "false",
-                "data-month": month,
-                "data-count": b.count,
+                id: `${byYear ? "year" : "month"}-${idPart(column.value)}`,
+                "aria-pressed": covered(column) ? "true" : "false",
+                [byYear ? "data-year" : "data-month"]: column.value,
+                "data-count": column.count,
               },
-              bar(b.count / max, true),
-              h("span", { class: "month" }, month),
-              h("span", { class: "count" }, ` ${b.count}`),
+              bar(column.count / highest, true),
+              h("span", { class: "month" }, column.value),
+              h("span", { class: "count" }, ` ${column.count}`),
             );
             button.addEventListener("click", () => {
               let range: string[];
-              if (first === undefined || last === undefined) range = [month];
-              else if (!inRange(month)) range = [month < first ? month : first, month > last ? month : last];
-              else if (first === last) range = [];
-              else range = [month];
-              context.navigate(context.href({ month: range.join(",") || null, cursor: null, statement: null }));
+              if (first === undefined || last === undefined) range = [column.from, column.to];
+              else if (!covered(column)) range = [min(first, column.from), max(last, column.to)];
+              else if (first === column.from && last === column.to) range = [];
+              else range = [column.from, column.to];
+              const months = [...new Set(range)].join(",");
+              context.navigate(context.href({ month: months || null, cursor: null, statement: null }));
             });
             return h("li", {}, button);
           }),
         ),
   );
+}
+
+function min(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+function max(a: string, b: string): string {
+  return a > b ? a : b;
 }
 
 /** The first and last of the months in the URL (any number of them; a range is two). */
