@@ -25,7 +25,7 @@ from .framework import Blueprint
 from .query.envelope import facets_response, item_response, list_response
 from .query.facets import Facet, count_facets
 from .query.filters import FilterSpec, conditions, resolutions
-from .query.include import included, named_records
+from .query.include import included
 from .query.paging import page
 
 NOT_FOUND = {
@@ -118,7 +118,7 @@ def _list_view(resource: Resource) -> type[MethodView]:
         found = conditions(db, resource.filters, args)
         result = page(db, resource.table, found, sort, args["limit"], args.get("cursor"))
         resolved = resolutions(found)
-        extra = included(db, resource.table, result.bodies, args.get("include"), named_records(db, resolved))
+        extra = included(db, resource.table, result.bodies, args.get("include"), resolved)
         return list_response(db, result, sort=sort, limit=args["limit"], resolved=resolved, included=extra)
 
     return type(op.view, (MethodView,), {"get": get, "__module__": blp.import_name})

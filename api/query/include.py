@@ -10,7 +10,7 @@ ones, whether or not a row refers to them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -95,15 +95,15 @@ def included(
     table: str,
     bodies: Sequence[str],
     kinds: Sequence[str] | None,
-    named: Mapping[str, Sequence[str]] | None = None,
+    resolved: Sequence[Any] = (),
 ) -> str | None:
     """The ``included`` object of a page of ``table`` as JSON text: for each kind asked for (in
-    the order of INCLUDE_CHOICES), the full records the rows refer to and those ``named`` (kind ->
-    ids), sorted by id; None when nothing was asked for."""
+    the order of INCLUDE_CHOICES), the full records the rows refer to and those the filters named
+    (``resolved``: the page's ``Resolution``s), sorted by id; None when nothing was asked for."""
     if not kinds:
         return None
     ids = referenced(table, bodies)
-    for kind, extra in (named or {}).items():
+    for kind, extra in named_records(db, resolved).items():
         if kind in ids and extra:
             ids[kind] = sorted(set(ids[kind]).union(extra))
     parts = []

@@ -221,9 +221,7 @@ export function searchQuery(filters: SearchFilters): StatementQuery {
   if (filters.target?.length) query.target = filters.target;
   if (filters.event_type?.length) query.event_type = filters.event_type as NonNullable<StatementQuery["event_type"]>;
   if (filters.speaker?.length || filters.target?.length) query.include_affiliates = false;
-  const months = (filters.months ?? []).filter((m) => /^\d{4}-\d{2}$/.test(m)).sort();
-  const first = months[0];
-  const last = months[months.length - 1];
+  const [first, last] = monthRange(filters.months ?? []);
   if (first !== undefined && last !== undefined) {
     query.since = `${first}-01`;
     query.until = `${last}-${String(daysIn(last)).padStart(2, "0")}`;
@@ -240,6 +238,12 @@ export function serialize(query: StatementQuery): string {
     parts.push(`${encodeURIComponent(key)}=${text}`);
   }
   return parts.length ? `?${parts.join("&")}` : "";
+}
+
+/** The first and last of some months (YYYY-MM; others ignored): the range a search covers. */
+export function monthRange(months: readonly string[]): [string | undefined, string | undefined] {
+  const valid = months.filter((m) => /^\d{4}-\d{2}$/.test(m)).sort();
+  return [valid[0], valid[valid.length - 1]];
 }
 
 function daysIn(month: string): number {

@@ -1,7 +1,7 @@
 // /explore/search?q=…: full-text search over quotes and summaries, narrowed by facets (several
 // values each; the counts say how many statements each choice would keep), a histogram by month,
 // matches marked, paging by cursor, and the current selection as CSV or NDJSON.
-import type { FacetBucket, SearchFacet, SearchFilters, SearchScreen } from "../api";
+import { type FacetBucket, monthRange, type SearchFacet, type SearchFilters, type SearchScreen } from "../api";
 import { h, label, link } from "../dom";
 import type { Context, Route, Screen } from "../router";
 import { bar, sourcePanel, stanceBadge, statementCard } from "../views";
@@ -228,12 +228,6 @@ function min(a: string, b: string): string {
 
 function max(a: string, b: string): string {
   return a > b ? a : b;
-}
-
-/** The first and last of the months in the URL (any number of them; a range is two). */
-function monthRange(months: readonly string[]): [string | undefined, string | undefined] {
-  const valid = months.filter((m) => /^\d{4}-\d{2}$/.test(m)).sort();
-  return [valid[0], valid[valid.length - 1]];
 }
 
 /** A value as a piece of an element id, one to one (so an id names the same value after each
