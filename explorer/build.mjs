@@ -1,10 +1,11 @@
-// Builds the explorer's static assets into api/static/explorer/ (committed; the API serves them at
+// Builds the explorer's script into api/static/explorer/explorer.js (committed; the API serves it at
 // /explore, with no Node.js at run time): src/main.ts and what it imports, bundled and minified by
-// esbuild (openapi-fetch included, pinned in package-lock.json), with the page
-// and its stylesheet copied beside it. Deterministic: tests/explorer rebuilds it and compares.
+// esbuild (openapi-fetch included, pinned in package-lock.json). The page and its stylesheet
+// (index.html, explorer.css) are written by hand in that folder, beside it. Deterministic:
+// tests/explorer rebuilds the bundle and compares.
 //
 //   node explorer/build.mjs [--out DIR]
-import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -28,9 +29,5 @@ await build({
   charset: "utf8",
   logLevel: "warning",
 });
-for (const name of ["index.html", "explorer.css"]) copyFileSync(join(here, "static", name), join(out, name));
-
-for (const name of ["index.html", "explorer.js", "explorer.css"]) {
-  const bytes = readFileSync(join(out, name));
-  console.log(`${name}: ${statSync(join(out, name)).size} bytes, ${gzipSync(bytes, { level: 9 }).length} gzipped`);
-}
+const bundle = join(out, "explorer.js");
+console.log(`explorer.js: ${statSync(bundle).size} bytes, ${gzipSync(readFileSync(bundle), { level: 9 }).length} gzipped`);
