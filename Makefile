@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app api
 # build id hashes: every .py under data/ and schemas/).
 BUILD_INPUTS := $(wildcard seeds/*) $(shell find data schemas -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: help install serve test test-fast lint check new-source db spec clean
+.PHONY: help install serve test test-fast lint check new-source db db-full spec clean
 
 # The first target: `make` alone lists the targets.
 help: ## List the targets, one line each
@@ -31,7 +31,10 @@ install: $(BIN)/.installed ## Create .venv with the project and its test tools
 $(DB): $(BUILD_INPUTS) | $(BIN)/.installed
 	$(FLASK) build-db
 
-db: $(DB) ## Build data/corpus.db from seeds/ (when stale)
+db: $(DB) ## Build data/corpus.db from seeds/ (when stale; incremental when it exists)
+
+db-full: | $(BIN)/.installed ## Build data/corpus.db from scratch (flask build-db --full)
+	$(FLASK) build-db --full
 
 # Validate the annotations without touching the database.
 check: install ## Validate the annotations without touching the database

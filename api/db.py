@@ -22,7 +22,7 @@ from schemas.names import normalize_name
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # The layout of the tables this API reads; the build writes the same number (data/build/write.py),
 # and a test keeps the two equal.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # The `flask` commands that replace the database or add to the seeds (registered by data/cli.py).
 REBUILD_COMMANDS = ("build-db", "new-source")
 QUICK_CHECK_MAX_BYTES = 256 * 2**20

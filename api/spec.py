@@ -46,8 +46,8 @@ document and the character span it was coded from; quotes are verbatim.
 """
 
 
-# The example of each kind: the first record in corpus order (rowid) that meets the condition,
-# else the first record.
+# The example of each kind: the first record in corpus order that meets the condition, else the
+# first record. Corpus order: by source, then as annotated (which rowids keep within a source).
 _EXAMPLES = {
     "Statement": ("statements", "quote <> '' AND date_start <> ''"),  # a quote, and a known date
     "Event": ("events", "(SELECT count(*) FROM event_sources s WHERE s.event_id = events.id) > 1"),  # 2+ sources
@@ -68,7 +68,9 @@ FACET_EXAMPLES = {
 
 def _first(db: Database, table: str, condition: str) -> dict | None:
     for where in (condition, "1"):
-        row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY rowid LIMIT 1").fetchone()
+        source = "position" if table == "sources" else "(SELECT position FROM sources s WHERE s.id = source_id)"
+        order = f"{source}, rowid" if table != "actors" else "rowid"
+        row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY {order} LIMIT 1").fetchone()
         if row is not None:
             return json.loads(row[0])
     return None

@@ -36,9 +36,15 @@ from .build import BuildFailed, build_database, check_corpus
     help="Database file to write (default: the app's DATABASE).",
 )
 @click.option("--check", is_flag=True, help="Validate the annotations only; write nothing.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Build from scratch (by default a build continues from the database it replaces: only "
+    "the documents that changed, and those that refer to them, are checked and rendered again).",
+)
 @with_appcontext
-def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool) -> None:
-    """Validate seeds/ and build the database atomically."""
+def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool, full: bool) -> None:
+    """Validate seeds/ and build the database atomically (incrementally when it exists)."""
     seeds_dir = seeds_dir or Path(current_app.config["SEEDS"])
     out_path = out_path or Path(current_app.config["DATABASE"])
     try:
@@ -50,7 +56,7 @@ def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool)
                 f"{counts['casualties']} casualty claims"
             )
             return
-        report = build_database(seeds_dir, out_path)
+        report = build_database(seeds_dir, out_path, full=full)
     except BuildFailed as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
@@ -59,7 +65,10 @@ def build_db_command(seeds_dir: Path | None, out_path: Path | None, check: bool)
             + ("nothing written" if check else f"{out_path} left as it was")
         ) from None
     written = ", ".join(f"{n} {k}" for k, n in report.counts.items())
-    click.echo(f"built {report.path} (build {report.build_id}): {written}")
+    how = ""
+    if report.incremental:
+        how = f", incremental: {len(report.rebuilt)} document(s) rebuilt" if report.rebuilt else ", up to date"
+    click.echo(f"built {report.path} (build {report.build_id}{how}): {written}")
 
 
 @click.command("new-source")

@@ -11,9 +11,11 @@ import binascii
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from schemas.sort_keys import BUCKET_SHIFT, MAX_ROWID, first_rowid, last_rowid
 
 from ..db import Database
 from .filters import Condition, DateOverlap, SortKeyRange
@@ -53,10 +55,6 @@ SORTS = {
     "name": ("name_sort", "ASC"),
     "-name": ("name_sort", "DESC"),
 }
-
-# Walk the sort index for a full-text filter when matches² > this × rows: sorting M matches costs
-# about 3 µs each, a probe about 25 µs, and a page needs about 21 × rows / M probes.
-FTS_WALK_FACTOR = 175
 
 
 @dataclass(frozen=True)
@@ -119,11 +117,10 @@ def every_record(db: Database, table: str, conditions: Sequence[Condition], sort
 def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None) -> Page:
     """One page of ``table``, by keyset on (sort key, id).
 
-    The plan: the WHERE clause for the conditions, the total, then how to read the page. A
-    full-text filter is a list of its matches (``IN``) unless it is frequent: then, rather than
-    fetch and sort every match (cost grows with the corpus), the page walks the sort index and
-    probes the full-text index per row; with matches this dense the page fills after about
-    limit × rows / matches probes, whatever the corpus size."""
+    The plan: the WHERE clause for the conditions, the total, then how to read the page. With a
+    full-text filter (and no actor scope to read from), the full-text index drives: the build
+    gave records rowids in date order, so FTS5 lists matches in page order and a page costs the
+    same whatever the corpus size or the word's frequency (``_full_text_page``)."""
     column, direction = SORTS[sort]
     position = decode_cursor(cursor, sort) if cursor is not None else None  # refused even when nothing matches
     planned = bounded(db, table, conditions)
@@ -131,16 +128,76 @@ def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, l
     if clause is None:
         return Page([], 0, None)
     total = count(db, table, clause)
-    if clause.full_text and clause.scope is None and total * total > FTS_WALK_FACTOR * db.counts.get(table, 0):
-        clause = where(db, planned, fts_probe=True) or clause
-    key_table, key_id = ("s", "s.record_id") if clause.scope else ("t", "t.id")
-    terms, params = list(clause.terms), list(clause.params)
-    if position is not None:
-        terms.append(f"({key_table}.{column}, {key_id}) {'>' if direction == 'ASC' else '<'} (?, ?)")
-        params.extend(position)
-    rows: list[Any] = db.execute(_ordered(table, clause, sort, terms) + " LIMIT ?", [*params, limit + 1]).fetchall()
+    if clause.full_text and clause.scope is None and column == "date_sort":
+        driven = where(db, planned, fts_drive=True)
+        assert driven is not None and driven.full_text  # the same conditions as clause's
+        rows = _full_text_page(db, table, driven, planned, direction, limit, position)
+    else:
+        key_table, key_id = ("s", "s.record_id") if clause.scope else ("t", "t.id")
+        terms, params = list(clause.terms), list(clause.params)
+        if position is not None:
+            terms.append(f"({key_table}.{column}, {key_id}) {'>' if direction == 'ASC' else '<'} (?, ?)")
+            params.extend(position)
+        rows = db.execute(_ordered(table, clause, sort, terms) + " LIMIT ?", [*params, limit + 1]).fetchall()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(sort, rows[-1][1], rows[-1][0])
     return Page([r[2] for r in rows], total, next_cursor)
+
+
+def _rowid_bound(bound: Callable[[str, str], int], key: str, record_id: str) -> int:
+    """The first or last rowid of the bucket of a sort key and id; a key that is not a date
+    came from a cursor this API did not issue."""
+    try:
+        return bound(key, record_id)
+    except ValueError:
+        raise BadParameter("cursor", "Is not a cursor this API issued.") from None
+
+
+def _full_text_page(
+    db: Database,
+    table: str,
+    clause: Where,
+    planned: Sequence[Condition],
+    direction: str,
+    limit: int,
+    position: tuple[str, str] | None,
+) -> list[Any]:
+    """A page of full-text matches in date order, read from the full-text index ``f`` in rowid
+    order. The build gave rowids in buckets that keep the page order up to the order within a
+    bucket (schemas/sort_keys.py): the (limit+1)th match in rowid order bounds the page's last
+    bucket, and only the matches up to its end are read again and sorted. Date bounds (a range, a
+    cursor) become rowid bounds, which FTS5 seeks."""
+    desc = direction == "DESC"
+    terms, params = list(clause.terms), list(clause.params)
+    low, high = 0, MAX_ROWID  # rowid bounds, inclusive
+    for c in planned:
+        if isinstance(c, SortKeyRange):
+            if c.low is not None and not c.undated:
+                low = max(low, first_rowid(c.low, ""))
+            if c.high is not None:  # every undated bucket is below every day
+                high = min(high, last_rowid(c.high, ""))
+    if position is not None:
+        if desc:
+            high = min(high, _rowid_bound(last_rowid, *position))
+        else:
+            low = max(low, _rowid_bound(first_rowid, *position))
+        terms.append(f"(t.date_sort, t.id) {'<' if desc else '>'} (?, ?)")
+        params.extend(position)
+    order = "DESC" if desc else "ASC"
+    edge_terms = " AND ".join([*terms, "f.rowid BETWEEN ? AND ?"])
+    join = f"FROM {clause.full_text} f JOIN {table} t ON t.rowid = f.rowid"
+    edge = f"SELECT f.rowid {join} WHERE {edge_terms} ORDER BY f.rowid {order} LIMIT 1 OFFSET ?"
+    # One bound per side (FTS5 seeks on one): the page's far side is the edge's bucket, or the range's.
+    if desc:  # from the start of the edge's bucket
+        bounds = f"f.rowid BETWEEN max(?, coalesce((({edge}) >> {BUCKET_SHIFT}) << {BUCKET_SHIFT}, 0)) AND ?"
+        bound_params = [low, *params, low, high, limit, high]
+    else:  # to the end of the edge's bucket
+        bounds = f"f.rowid BETWEEN ? AND min(?, coalesce(((({edge}) >> {BUCKET_SHIFT}) + 1) << {BUCKET_SHIFT}, {MAX_ROWID}) - 1)"
+        bound_params = [low, high, *params, low, high, limit]
+    sql = (
+        f"SELECT t.id, t.date_sort, t.body {join} WHERE {' AND '.join([*terms, bounds])} "
+        f"ORDER BY t.date_sort {order}, t.id {order} LIMIT ?"
+    )
+    return db.execute(sql, [*params, *bound_params, limit + 1]).fetchall()

@@ -43,7 +43,7 @@ class Where:
     # (role, scope id) of a filter answered from the scopes table: the page is read in date
     # order from that actor's rows there (``s``), joined to the table, rather than from the table.
     scope: tuple[str, str] | None
-    full_text: bool  # a full-text condition is among the terms
+    full_text: str | None  # the full-text table of a full-text condition among the terms
 
     @property
     def only_scope(self) -> bool:
@@ -51,17 +51,18 @@ class Where:
         return self.scope is not None and len(self.terms) == len(SCOPE_TERMS)
 
 
-def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = False) -> Where | None:
+def where(db: Database, conditions: Sequence[Condition], *, fts_drive: bool = False) -> Where | None:
     """The WHERE clause for ``conditions``, or None when one of them matches nothing.
 
     An actor filter that spans several actors (affiliates), and a place, are answered from the
     build's scopes table (the same rows, date-sorted): the first such filter drives the page in date
-    order, a second one is a primary-key probe per row. ``fts_probe``: check a full-text condition row by row
-    (``EXISTS`` on the rowid) rather than list its matches (``IN``); paging chooses."""
+    order, a second one is a primary-key probe per row. ``fts_drive``: the full-text index is read
+    as ``f``, joined to the table (FTS5 lists matches in rowid order, which the build made date
+    order), rather than listing its matches for an ``IN``; paging chooses."""
     terms: list[str] = []
     params: list[Any] = []
     scope: tuple[str, str] | None = None
-    full_text = False
+    full_text: str | None = None
 
     def read_from(keyed: tuple[str, str]) -> None:
         """The first scoped filter drives the page (``s``); any other is a probe per row."""
@@ -129,9 +130,9 @@ def where(db: Database, conditions: Sequence[Condition], *, fts_probe: bool = Fa
         elif isinstance(c, FullText):
             if not c.query:
                 return None
-            full_text = True
-            if fts_probe:
-                terms.append(f"EXISTS (SELECT 1 FROM {c.table} f WHERE f.rowid = t.rowid AND {c.table} MATCH ?)")
+            full_text = c.table
+            if fts_drive:
+                terms.append(f"f.{c.table} MATCH ?")
             else:
                 terms.append(f"t.rowid IN (SELECT rowid FROM {c.table} WHERE {c.table} MATCH ?)")
             params.append(c.query)

@@ -190,6 +190,15 @@ def load_document(txt_path: Path, errors: list[BuildError]) -> tuple[LoadedDocum
     return document, hasher.hexdigest()
 
 
+def document_digest(txt_path: Path) -> str:
+    """The digest ``load_document`` gives a document that has its annotation, from the bytes
+    alone (an incremental build's test of whether a file with a new timestamp really changed)."""
+    hasher = hashlib.sha256(txt_path.name.encode() + b"\0" + hashlib.sha256(txt_path.read_bytes()).hexdigest().encode())
+    yaml_path = txt_path.with_suffix(".yaml")
+    hasher.update(b"\0" + yaml_path.name.encode() + b"\0" + yaml_path.read_bytes() + b"\0")
+    return hasher.hexdigest()
+
+
 class DocumentCache:
     """Other documents, for an event's ``also_reported_in`` (its anchor is checked in the other
     text): loaded from disk on demand, None unless it loads, a few hundred kept per process."""

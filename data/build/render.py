@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 from schemas import resources as res
-from schemas import vocab
+from schemas import sort_keys, vocab
 from schemas.names import normalize_name
+from schemas.sort_keys import date_sort
 
 from ..dates import DateRange
 from . import tables
@@ -185,11 +186,15 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
             ],
         )
     ]
-    for ev in checked.events:
-        keys = index.place_keys(ev["location"])
-        rows += tables.event_rows(ev, plover(ev), keys, dump(res.Event, render.event(ev)))
-    for st in checked.statements:
-        rows += tables.statement_rows(st, dump(res.Statement, render.statement(st)))
+    for i, ev in enumerate(checked.events):
+        keys, rowid = (
+            index.place_keys(ev["location"]),
+            sort_keys.rowid(date_sort(ev["when"].start), ev["id"], position, i),
+        )
+        rows += tables.event_rows(ev, plover(ev), keys, dump(res.Event, render.event(ev)), rowid)
+    for i, st in enumerate(checked.statements):
+        rowid = sort_keys.rowid(date_sort(st["when"].start), st["id"], position, i)
+        rows += tables.statement_rows(st, dump(res.Statement, render.statement(st)), rowid)
     for cas in checked.casualties:
         keys = index.place_keys(cas["location"])
         rows += tables.casualty_rows(cas, keys, dump(res.Casualty, render.casualty(cas)))

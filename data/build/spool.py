@@ -22,16 +22,17 @@ class Spool:
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
         self._file = tempfile.TemporaryFile(dir=folder, prefix=".build-spool.")
-        self._entries: list[tuple[int, int]] = []  # (offset, length) of each document, in order
+        self._entries: list[tuple[int, int, int]] = []  # (number, offset, length) of each document
         self._end = 0
 
     @staticmethod
     def pack(document: CheckedDocument) -> bytes:
         return pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def append(self, packed: bytes) -> None:
+    def append(self, packed: bytes, number: int | None = None) -> None:
+        """Keep a document: the ``number``-th of the corpus (by default, the next)."""
         self._file.write(packed)
-        self._entries.append((self._end, len(packed)))
+        self._entries.append((len(self._entries) if number is None else number, self._end, len(packed)))
         self._end += len(packed)
 
     def __len__(self) -> int:
@@ -47,7 +48,7 @@ class Spool:
     def entries(self) -> list[tuple[int, int, int]]:
         """(number, offset, length) of every document, for ``read``; numbered as the index numbers
         documents."""
-        return [(number, offset, length) for number, (offset, length) in enumerate(self._entries)]
+        return list(self._entries)
 
     def read(self, entry: tuple[int, int, int]) -> CheckedDocument:
         _number, offset, length = entry
@@ -56,9 +57,11 @@ class Spool:
 
     def statement_summaries(self, wanted: dict[int, set[str]]) -> dict[str, str]:
         """Summaries of the statements ``wanted`` by document number."""
-        entries = self.entries()
+        entries = {entry[0]: entry for entry in self._entries}
         found = {}
         for number, ids in sorted(wanted.items()):
+            if number not in entries:
+                continue  # not spooled (an incremental build reads those from the database)
             for statement in self.read(entries[number]).statements:
                 if statement["id"] in ids:
                     found[statement["id"]] = statement["summary"]

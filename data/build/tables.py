@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
+from schemas.sort_keys import date_sort
+
 from .check import CheckedDocument, Record
 
 Row = tuple[Any, ...]
@@ -26,6 +28,9 @@ class Table:
     not_null: frozenset[str] = frozenset()
     foreign_keys: tuple[tuple[str, str, str], ...] = ()
     row_built: bool = True  # filled positionally by a row builder here (else by write.py)
+    # Rows carry an explicit rowid in date order (schemas/sort_keys.py), so that full-text
+    # matches, which FTS5 lists in rowid order, come in date order.
+    date_rowid: bool = False
 
 
 def _required(*names: str) -> frozenset[str]:
@@ -131,6 +136,7 @@ TABLES: dict[str, Table] = {
         "id",
         _required("type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"),
         (("source_id", "sources", "id"), ("place_id", "places", "id")),
+        date_rowid=True,
     ),
     # Every key a location filter may name, per record: its place, each place it lies within, and
     # the region and country codes (RU-KRS, RU); so location= is one index key, however wide
@@ -179,6 +185,7 @@ TABLES: dict[str, Table] = {
         "id",
         _required("stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body"),
         (("event_id", "events", "id"), ("source_id", "sources", "id")),
+        date_rowid=True,
     ),
     "statement_speakers": Table(
         {"statement_id": str, "actor_id": str, "position": int},
@@ -229,7 +236,8 @@ TABLES: dict[str, Table] = {
     ),
 }
 INSERT = {
-    name: f"INSERT INTO {name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
+    name: f"INSERT INTO {name} ({'rowid, ' if t.date_rowid else ''}{', '.join(t.columns)}) "
+    f"VALUES ({', '.join('?' * (len(t.columns) + t.date_rowid))})"
     for name, t in TABLES.items()
     if t.row_built
 }
@@ -237,11 +245,6 @@ INSERT = {
 
 def iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
-
-
-def date_sort(day: dt.date | None) -> str:
-    """The sort key of a date: unknown dates are '', first ascending and last descending."""
-    return day.isoformat() if day else ""
 
 
 def source_row(checked: CheckedDocument, position: int, body: str, text_body: str) -> Row:
@@ -259,7 +262,9 @@ def source_row(checked: CheckedDocument, position: int, body: str, text_body: st
     )
 
 
-def event_rows(ev: Record, plover: str | None, place_keys: list[str], body: str) -> list[tuple[str, list[Row]]]:
+def event_rows(
+    ev: Record, plover: str | None, place_keys: list[str], body: str, rowid: int
+) -> list[tuple[str, list[Row]]]:
     when = ev["when"]
     place = ev["location"]["place"] if ev["location"] else None
     return [
@@ -267,6 +272,7 @@ def event_rows(ev: Record, plover: str | None, place_keys: list[str], body: str)
             "events",
             [
                 (
+                    rowid,
                     ev["id"],
                     ev["type"],
                     ev["status"],
@@ -291,13 +297,14 @@ def event_rows(ev: Record, plover: str | None, place_keys: list[str], body: str)
     ]
 
 
-def statement_rows(st: Record, body: str) -> list[tuple[str, list[Row]]]:
+def statement_rows(st: Record, body: str, rowid: int) -> list[tuple[str, list[Row]]]:
     when = st["when"]
     return [
         (
             "statements",
             [
                 (
+                    rowid,
                     st["id"],
                     st["stance"],
                     st["kind"],

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +16,35 @@ import sqlite_utils
 
 from schemas.names import normalize_name
 
-from . import tables
+from . import state, tables
 from .check import Record
+from .index import CorpusIndex
+from .state import DocumentState
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
-# (role, SQL selecting (actor id, date_sort, record id) for every record an actor has that role in).
+# (role, (the record table, SQL selecting (actor id, date_sort, record id) for every record an
+# actor has that role in)).
 SCOPE_ROLES = {
-    "speaker": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_speakers x "
-    "JOIN statements t ON t.id = x.statement_id",
-    "target": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_targets x "
-    "JOIN statements t ON t.id = x.statement_id",
-    "participant": "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM event_participants x "
-    "JOIN events t ON t.id = x.event_id",
-    "party": "SELECT party_id AS actor_id, date_sort, id AS record_id FROM casualties",
-    "claimed_by": "SELECT claimed_by_id AS actor_id, date_sort, id AS record_id FROM casualties "
-    "WHERE claimed_by_id IS NOT NULL",
+    "speaker": (
+        "statements",
+        "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_speakers x "
+        "JOIN statements t ON t.id = x.statement_id",
+    ),
+    "target": (
+        "statements",
+        "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM statement_targets x "
+        "JOIN statements t ON t.id = x.statement_id",
+    ),
+    "participant": (
+        "events",
+        "SELECT x.actor_id, t.date_sort, t.id AS record_id FROM event_participants x JOIN events t ON t.id = x.event_id",
+    ),
+    "party": ("casualties", "SELECT party_id AS actor_id, date_sort, id AS record_id FROM casualties"),
+    "claimed_by": (
+        "casualties",
+        "SELECT claimed_by_id AS actor_id, date_sort, id AS record_id FROM casualties WHERE claimed_by_id IS NOT NULL",
+    ),
 }
 
 
@@ -44,6 +57,8 @@ PLACE_SCOPE_ROLES = {
     "event_place": ("event_places", "events", "event_id"),
     "casualty_place": ("casualty_places", "casualties", "casualty_id"),
 }
+# The temporary table of the sources whose records an incremental build replaces.
+TOUCHED = "temp.touched_sources"
 
 
 @contextlib.contextmanager
@@ -87,32 +102,24 @@ class DatabaseWriter:
 
     def finish(
         self,
-        actors: dict[str, Record],
+        index: CorpusIndex,
         actor_rows: list[Record],
-        places: dict[str, Record],
         place_rows: list[Record],
         build_id: str,
+        states: list[DocumentState],
+        code_hash: str,
     ) -> dict[str, int]:
         """The actor and place tables, indexes, full text and metadata; returns the row counts."""
         db = self.db
-        write_actors(db, actors, actor_rows)
-        write_places(db, places, place_rows)
+        write_actors(db, index.actors, actor_rows)
+        write_places(db, index.places, place_rows)
         tables.create_indexes(db)
         write_scopes(db)
         db.table("statements").enable_fts(["quote", "summary"], tokenize="unicode61 remove_diacritics 2")
         db.table("events").enable_fts(["title", "description"], tokenize="unicode61 remove_diacritics 2")
-        counts = {table: db.table(table).count for table in ("sources", "actors", "statements", "events", "casualties")}
-        built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        db.table("meta").insert_all(
-            [
-                {"key": "build_id", "value": build_id},
-                {"key": "built_at", "value": built_at},
-                {"key": "schema_version", "value": SCHEMA_VERSION},
-                {"key": "counts", "value": json.dumps(counts)},
-                {"key": "date_spans", "value": json.dumps(date_spans(db))},
-            ],
-            pk="key",
-        )
+        state.create(db.conn)
+        state.write(db.conn, states)
+        counts = write_meta(db, build_id, date_spans(db), code_hash, index.registry_digest)
         db.conn.execute("ANALYZE")
         db.conn.commit()
         return counts
@@ -182,39 +189,88 @@ def write_scopes(db: sqlite_utils.Database) -> None:
         "CREATE TABLE scopes (role TEXT NOT NULL, scope_id TEXT NOT NULL, date_sort TEXT NOT NULL, "
         "record_id TEXT NOT NULL, PRIMARY KEY (role, scope_id, date_sort, record_id)) WITHOUT ROWID"
     )
-    for role, select in SCOPE_ROLES.items():
-        db.execute(
-            f"INSERT OR IGNORE INTO scopes SELECT ?, a.actor_id, r.date_sort, r.record_id "
-            f"FROM ({select}) AS r "
-            "JOIN actor_affiliates a ON a.affiliate_id = r.actor_id "
-            "WHERE a.actor_id IN (SELECT actor_id FROM actor_affiliates WHERE depth >= 1) ORDER BY 1, 2, 3, 4",
-            [role],
+    for select, params in scope_rows(touched_only=False):
+        db.execute(f"INSERT OR IGNORE INTO scopes {select} ORDER BY 1, 2, 3, 4", params)
+
+
+def scope_rows(*, touched_only: bool) -> list[tuple[str, list[str]]]:
+    """SELECTs of the scopes table's rows (role, scope id, date_sort, record id), with their
+    parameters: of every record, or (``touched_only``) of the records of the sources in
+    ``TOUCHED`` only (an incremental build deletes those, then inserts them anew)."""
+
+    def of(table: str, column: str) -> str:
+        if not touched_only:
+            return ""
+        return f" WHERE {column} IN (SELECT id FROM {table} WHERE source_id IN (SELECT id FROM {TOUCHED}))"
+
+    selects = []
+    for role, (table, select) in SCOPE_ROLES.items():
+        selects.append(
+            (
+                "SELECT ?, a.actor_id, r.date_sort, r.record_id FROM "
+                f"(SELECT * FROM ({select}){of(table, 'record_id')}) AS r "
+                "JOIN actor_affiliates a ON a.affiliate_id = r.actor_id "
+                "WHERE a.actor_id IN (SELECT actor_id FROM actor_affiliates WHERE depth >= 1)",
+                [role],
+            )
         )
     for role in OWN_SCOPE_ROLES:
-        db.execute(
-            f"INSERT INTO scopes SELECT ?, r.actor_id, r.date_sort, r.record_id FROM ({SCOPE_ROLES[role]}) AS r "
-            "ORDER BY 1, 2, 3, 4",
-            [f"{role}:own"],
+        table, select = SCOPE_ROLES[role]
+        selects.append(
+            (
+                f"SELECT ?, r.actor_id, r.date_sort, r.record_id FROM ({select}) AS r{of(table, 'r.record_id')}",
+                [f"{role}:own"],
+            )
         )
     for role, (links, table, record) in PLACE_SCOPE_ROLES.items():
-        db.execute(
-            f"INSERT INTO scopes SELECT ?, x.place_key, t.date_sort, t.id FROM {links} x "
-            f"JOIN {table} t ON t.id = x.{record} ORDER BY 1, 2, 3, 4",
-            [role],
+        selects.append(
+            (
+                f"SELECT ?, x.place_key, t.date_sort, t.id FROM {links} x JOIN {table} t ON t.id = x.{record}"
+                + (f" WHERE t.source_id IN (SELECT id FROM {TOUCHED})" if touched_only else ""),
+                [role],
+            )
         )
+    return selects
 
 
-def date_spans(db: sqlite_utils.Database) -> dict[str, int]:
+def write_meta(
+    db: sqlite_utils.Database, build_id: str, spans: dict[str, int], code_hash: str, registry_digest: str
+) -> dict[str, int]:
+    """The meta table: build id and time, layout, counts, date spans, and what an incremental
+    build checks before continuing from this one (the code and the registries it was built from)."""
+    counts = {table: db.table(table).count for table in ("sources", "actors", "statements", "events", "casualties")}
+    built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    if db["meta"].exists():
+        db.execute("DELETE FROM meta")
+    db.table("meta").insert_all(
+        [
+            {"key": "build_id", "value": build_id},
+            {"key": "built_at", "value": built_at},
+            {"key": "schema_version", "value": SCHEMA_VERSION},
+            {"key": "counts", "value": json.dumps(counts)},
+            {"key": "date_spans", "value": json.dumps(spans)},
+            {"key": "code_hash", "value": code_hash},
+            {"key": "registry_digest", "value": registry_digest},
+        ],
+        pk="key",
+    )
+    return counts
+
+
+DATE_COLUMNS = {
+    "statements": ("date_start", "date_end"),
+    "events": ("date_start", "date_end"),
+    "casualties": ("as_of_start", "as_of_end"),
+    "sources": ("published_start", "published_end"),
+}
+
+
+def date_spans(db: sqlite_utils.Database, where: Callable[[str], str] | None = None) -> dict[str, int]:
     """Per table, the longest date range in days (date_end - date_start): it lets the API turn
-    ``since`` into a lower bound on date_sort, which an index can seek."""
-    columns = {
-        "statements": ("date_start", "date_end"),
-        "events": ("date_start", "date_end"),
-        "casualties": ("as_of_start", "as_of_end"),
-        "sources": ("published_start", "published_end"),
-    }
+    ``since`` into a lower bound on date_sort, which an index can seek. ``where``: the WHERE
+    clause, per table, of the rows to measure (default: every row)."""
     spans: dict[str, Any] = {}
-    for table, (start, end) in columns.items():
-        sql = f"SELECT coalesce(max(julianday({end}) - julianday({start})), 0) FROM {table}"
+    for table, (start, end) in DATE_COLUMNS.items():
+        sql = f"SELECT coalesce(max(julianday({end}) - julianday({start})), 0) FROM {table} {where(table) if where else ''}"
         spans[table] = int(db.execute(sql).fetchone()[0])
     return spans
