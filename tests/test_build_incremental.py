@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from flask.cli import FlaskGroup
 
 from api import create_app
-from data.build import BuildFailed, build_database, check_corpus
+from data.build import BuildFailed, build_database, check_corpus, update
+from data.build.state import signature
 
 from .conftest import generate_seeds
 
@@ -237,15 +238,19 @@ def test_nothing_changed_writes_nothing(corpus):
     assert (db.read_bytes(), db.stat().st_mtime_ns) == before
 
 
-def test_a_new_timestamp_on_the_same_bytes_rebuilds_nothing(corpus):
+def test_a_new_timestamp_on_the_same_bytes_rebuilds_nothing(corpus, monkeypatch):
     seeds, db = corpus
-    name = documents(seeds)[3]
-    os.utime(seeds / f"{name}.yaml", ns=(1, 10**18))
+    names = documents(seeds)[3:6]
+    for name in names:
+        os.utime(seeds / f"{name}.yaml", ns=(1, 10**18))
+    before = db.stat().st_mtime_ns
     first = build_database(seeds, db)
     assert first.incremental and first.rebuilt == []
-    stamp = db.stat().st_mtime_ns
-    assert build_database(seeds, db).rebuilt == []  # the new timestamp was recorded: not read again
-    assert db.stat().st_mtime_ns == stamp
+    assert db.stat().st_mtime_ns == before  # a few files: nothing written (they are read again next time)
+    monkeypatch.setattr(update, "_REFRESH_AT", 2)  # many files (a checkout): their timestamps are recorded
+    assert build_database(seeds, db).rebuilt == []
+    stamps = dict(query(db, "SELECT source_id, signature FROM build_documents"))
+    assert all(stamps[name] == signature(seeds / f"{name}.txt") for name in names)
 
 
 def test_a_failed_incremental_build_reports_what_a_full_build_reports_and_keeps_the_database(corpus, tmp_path):

@@ -434,6 +434,104 @@ def test_facets_use_indexes(resource, traced, values, sizes):
 
 
 # --------------------------------------------------------------------------------------------
+# Full text: a page read from the full-text index in date order (rowids in date buckets,
+# schemas/sort_keys.py), not every match fetched and sorted.
+
+FULL_TEXT = {"statements": ("statements_fts", "stance"), "events": ("events_fts", "type")}
+
+
+def _words(conn, fts: str) -> dict[str, str]:
+    """A frequent word (in >= 5% of the records) and a rare one (in 20 to 200), from the index."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{fts}_words USING fts5vocab(main, {fts}, 'row')")
+    rows = conn.execute(f"SELECT term, doc FROM temp.{fts}_words WHERE term GLOB '[a-z][a-z][a-z]*'").fetchall()
+    total = conn.execute(f"SELECT count(*) FROM {fts}").fetchone()[0]
+    frequent = max((r for r in rows if r[1] < total // 2), key=lambda r: r[1])
+    assert frequent[1] >= total // 20, frequent
+    rare = min((r for r in rows if 20 <= r[1] <= 200), key=lambda r: (r[1], r[0]))
+    return {"frequent": frequent[0], "rare": rare[0]}
+
+
+def _follow(client, url: str, pages: int) -> list[str]:
+    ids: list[str] = []
+    for _ in range(pages):
+        body = client.get(url).get_json()
+        ids += [r["id"] for r in body["data"]]
+        url = body["links"]["next"]
+        if not url:
+            break
+    return ids
+
+
+@pytest.mark.parametrize("resource", list(FULL_TEXT))
+def test_full_text_pages_follow_the_date_order(resource, traced):
+    """Pages of a frequent and a rare word, alone and with a vocabulary filter or a date range,
+    both sorts, followed by cursor across many rowid buckets (the undated records' included):
+    the same records in the same order as sorting every match."""
+    client, _, conn = traced
+    fts, column = FULL_TEXT[resource]
+    value = conn.execute(f"SELECT {column} FROM {resource} GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    for word in _words(conn, fts).values():
+        for extra, sql in [
+            ({}, "1"),
+            ({column: value}, f"t.{column} = '{value}'"),
+            (
+                {"since": "2019-01-01", "until": "2020-12-31"},
+                "t.date_end >= '2019-01-01' AND t.date_start <= '2020-12-31'",
+            ),
+            ({"since": "2019-01-01", "undated": "include"}, "(t.date_end >= '2019-01-01' OR t.date_sort = '')"),
+        ]:
+            for sort, direction in (("-date", "DESC"), ("date", "ASC")):
+                url = url_of(f"/{resource}", {"q": word, **extra, "sort": sort, "limit": "7"})
+                got = _follow(client, url, 40)
+                expected = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT t.id FROM {resource} t WHERE t.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) "
+                        f"AND {sql} ORDER BY t.date_sort {direction}, t.id {direction} LIMIT 280",
+                        (f'"{word}"',),
+                    )
+                ]
+                assert got == expected, url
+
+
+@pytest.mark.parametrize("resource", list(FULL_TEXT))
+def test_a_full_text_page_costs_what_a_keyset_page_costs(resource, traced, sizes):
+    """The page reads FTS5's matches in rowid order (no sort over the matches: only the rows of
+    the page's last bucket are sorted) and the work of a page does not grow with the matches: a
+    frequent word's page, first or deep, costs about what a rare word's does."""
+    client, issued, conn = traced
+    fts, _ = FULL_TEXT[resource]
+    database = client.application.extensions["anchored_news_db"].get()
+    words = _words(conn, fts)
+    steps: dict[str, int] = {}
+    for name, word in words.items():
+        url = url_of(f"/{resource}", {"q": word, "limit": "10"})
+        deep = client.get(url).get_json()["links"]["next"]  # (the total is counted once per filter)
+        assert deep, url
+        for label, page in ((name, url), (f"{name}, page 2", deep)):
+            counted = [0]
+
+            def tick(counted=counted):
+                counted[0] += 1
+
+            issued.clear()
+            database.connection().set_progress_handler(tick, 100)
+            try:
+                assert client.get(page).status_code == 200
+            finally:
+                database.connection().set_progress_handler(None, 0)
+            steps[label] = counted[0]
+            (sql,) = [q for q in issued_selects(issued) if re.search(r"\bLIMIT\b", q)]  # the page
+            plan = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+            sorts = [row for row in plan if "TEMP B-TREE" in row[3]]
+            assert len(sorts) == 1 and sorts[0][1] == 0, f"only the page itself is sorted: {plan}"
+            assert not plan_problems(sql, conn, sizes)
+    matches = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (f'"{words["frequent"]}"',)).fetchone()[0]
+    assert max(steps.values()) < 4 * max(steps["rare"], steps["rare, page 2"]) + 200, steps
+    assert steps["frequent"] * 100 < matches * 20, (steps, matches)  # far less than ~20 VM steps per match
+
+
+# --------------------------------------------------------------------------------------------
 # Exports: every record a filter selects, in the list's order, streamed from one cursor.
 
 EXPORTED_BY_INDEX = [

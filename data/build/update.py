@@ -79,6 +79,8 @@ _LINKS = {
     ),
     "casualties": (("casualty_places", "casualty_id"),),
 }
+# Unchanged files with new timestamps that make a build record them (without anything to rebuild).
+_REFRESH_AT = 1000
 _FULL_TEXT = {"statements": ("quote", "summary"), "events": ("title", "description")}
 
 
@@ -124,7 +126,9 @@ def update_database(seeds_dir: Path, out_path: Path) -> BuildReport | None:  # n
         states[source_id] = state
     removed = [source_id for source_id in old if source_id not in texts]
     refreshed = {s for s in states if states[s] is not old[s][1]}  # a new timestamp on the same bytes
-    if not changed and not removed and not refreshed:
+    # Nothing to rebuild: the database stays as it is. New timestamps are recorded only when
+    # many files have them (a checkout): a few files read again next time cost less than a copy.
+    if not changed and not removed and len(refreshed) <= _REFRESH_AT:
         counts = {k: int(v) for k, v in _json(previous.meta["counts"]).items()}
         return BuildReport(out_path, previous.meta["build_id"], counts, incremental=True)
 
