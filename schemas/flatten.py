@@ -25,7 +25,7 @@ Spreadsheet users should import the file as text rather than open it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +62,22 @@ def header(cols: tuple[Column, ...]) -> list[str]:
 
 
 def row(cols: tuple[Column, ...], record: Mapping[str, Any]) -> list[str]:
-    """The cells of one record (its JSON, decoded)."""
+    """The cells of one record (its JSON, decoded). The definition: ``compiled`` is the same, faster."""
     return [_cell(c, record) for c in cols]
+
+
+Row = Callable[[Any], list[str]]
+
+
+def compiled(cols: tuple[Column, ...]) -> Row:
+    """``row`` for these columns as one function (``compiled(cols)(record) == row(cols, record)``
+    for any record), for exports: ``row`` walks each column's path from the record's root and
+    tests each value's type on the way, over 1 µs a column. The compiled function reads every
+    object of the record once (``record["source"]`` once for all the ``source_*`` columns), walks
+    each list once for all its columns, and tests for the types the JSON of a record has (dict,
+    list, str, None) first; any other value (a ``Mapping`` that is not a dict, a record that is
+    not an object) takes the path ``row`` takes. Its source is generated once per column list."""
+    return _compile(cols)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,3 +135,187 @@ def _cell(column: Column, record: Mapping[str, Any]) -> str:
     if column.many and isinstance(value, list):
         return JOIN.join(_text(v) for v in value)
     return _text(value)
+
+
+# --------------------------------------------------------------------------------------------
+# ``compiled``: the columns as generated Python source. Each value of a record is one local
+# variable, read from its parent object with ``.get``; the cells are those variables as text.
+
+
+def _dig(value: Any, keys: tuple[str, ...]) -> Any:
+    """``_walk`` along keys that are not lists: None once a value on the way is no object."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _tail(value: Any, steps: tuple[Step, ...]) -> str:
+    """The cell of a list column whose list step found no list at ``value``: ``_walk`` goes on."""
+    value = _walk(value, steps)
+    if isinstance(value, list):
+        return JOIN.join(_text(v) for v in value)
+    return _text(value)
+
+
+class _Source:
+    """The generated function's lines, its constants and its variable names."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self.count = 0
+
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def constant(self, value: Any) -> str:
+        name = self.name("k")
+        self.constants[name] = value
+        return name
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+
+@dataclass
+class _Node:
+    """One value of a record (or of a list item): where it is read from, and its children's."""
+
+    var: str
+    children: dict[str, _Node]
+
+
+def _tree(src: _Source, root: str, paths: list[tuple[str, ...]]) -> tuple[_Node, list[str]]:
+    """The nodes of ``paths`` (key paths from ``root``), one variable per distinct path; the
+    variables of the paths, in their order."""
+    top = _Node(root, {})
+    found = []
+    for path in paths:
+        node = top
+        for key in path:
+            if key not in node.children:
+                node.children[key] = _Node(src.name("v"), {})
+            node = node.children[key]
+        found.append(node.var)
+    return top, found
+
+
+def _emit_tree(src: _Source, node: _Node, depth: int) -> None:
+    """Lines that set the variables below ``node`` (its own is set): read from a dict, None below
+    a null, and ``_dig`` below anything else (a Mapping, a list or a scalar where an object was)."""
+    if not node.children:
+        return
+    src.emit(depth, f"if {node.var}.__class__ is dict:")
+    for key, child in node.children.items():
+        src.emit(depth + 1, f"{child.var} = {node.var}.get({key!r})")
+    for child in node.children.values():
+        _emit_tree(src, child, depth + 1)
+    below: list[tuple[str, tuple[str, ...]]] = []
+
+    def collect(n: _Node, keys: tuple[str, ...]) -> None:
+        for key, child in n.children.items():
+            below.append((child.var, (*keys, key)))
+            collect(child, (*keys, key))
+
+    collect(node, ())
+    src.emit(depth, f"elif {node.var} is None:")
+    src.emit(depth + 1, " = ".join(var for var, _ in below) + " = None")
+    src.emit(depth, "else:")
+    for var, keys in below:
+        src.emit(depth + 1, f"{var} = _dig({node.var}, {src.constant(keys)})")
+
+
+def _text_of(var: str) -> str:
+    """``_text(var)``, with the values most cells have (a string, None, an integer) read without a call."""
+    return f"({var} if {var}.__class__ is str else '' if {var} is None else str({var}) if {var}.__class__ is int else _text({var}))"
+
+
+def _emit_item(src: _Source, item: str, group: list[tuple[str, tuple[Step, ...]]], depth: int) -> list[str]:
+    """Lines that read one item of a list (at ``item``) for all the columns of ``group``; the text
+    of each column's value, as expressions."""
+    simple = [steps for _, steps in group if not any(many for _, many in steps)]
+    top, values = _tree(src, item, [tuple(key for key, _ in steps) for steps in simple])
+    _emit_tree(src, top, depth)
+    found = iter(values)
+    texts = []
+    for _, steps in group:
+        if any(many for _, many in steps):  # a list within the item: as ``_walk`` has it
+            texts.append(f"_text(_walk({item}, {src.constant(steps)}))")
+        else:
+            texts.append(_text_of(next(found)))
+    return texts
+
+
+def _emit_list(src: _Source, var: str, group: list[tuple[str, tuple[Step, ...]]], depth: int) -> None:
+    """Lines that set the cells (``group``: (cell variable, the steps after the list)) of the
+    columns of one list, the list at ``var``: each item read once for all of them; a list of one
+    item (the commonest) is its item's values, as ``_join`` would leave them."""
+    cells = [cell for cell, _ in group]
+    src.emit(depth, f"if isinstance({var}, list):")
+    src.emit(depth + 1, f"if len({var}) == 1:")
+    item = src.name("i")
+    src.emit(depth + 2, f"{item} = {var}[0]")
+    for cell, text in zip(cells, _emit_item(src, item, group, depth + 2), strict=True):
+        src.emit(depth + 2, f"{cell} = {text}")
+    src.emit(depth + 1, f"elif {var}:")
+    parts = [src.name("p") for _ in group]
+    src.emit(depth + 2, "; ".join(f"{p} = []" for p in parts))
+    item = src.name("i")
+    src.emit(depth + 2, f"for {item} in {var}:")
+    for p, text in zip(parts, _emit_item(src, item, group, depth + 3), strict=True):
+        src.emit(depth + 3, f"{p}.append({text})")
+    for cell, p in zip(cells, parts, strict=True):
+        src.emit(depth + 2, f"{cell} = _join({p})")
+    src.emit(depth + 1, "else:")
+    src.emit(depth + 2, " = ".join(cells) + " = ''")
+    src.emit(depth, f"elif {var} is None:")
+    src.emit(depth + 1, " = ".join(cells) + " = ''")
+    src.emit(depth, "else:  # no list where the schema has one: as ``_walk`` goes on")
+    for cell, steps in group:
+        src.emit(depth + 1, f"{cell} = _tail({var}, {src.constant(steps)})")
+
+
+def _compile(cols: tuple[Column, ...]) -> Row:
+    src = _Source()
+    # Each column's path up to its first list (all of it when it has none), from the record.
+    heads: list[tuple[str, ...]] = []
+    for column in cols:
+        first = next((i for i, (_, many) in enumerate(column.steps) if many), len(column.steps) - 1)
+        heads.append(tuple(key for key, _ in column.steps[: first + 1]))
+    top, values = _tree(src, "record", heads)
+    src.emit(1, "if record.__class__ is not dict:")
+    src.emit(2, "return _row(_columns, record)")
+    for key, child in top.children.items():
+        src.emit(1, f"{child.var} = record.get({key!r})")
+    for child in top.children.values():
+        _emit_tree(src, child, 1)
+    lists: dict[str, list[tuple[str, tuple[Step, ...]]]] = {}
+    cells = []
+    for column, head, var in zip(cols, heads, values, strict=True):
+        if column.many:
+            cell = src.name("c")
+            lists.setdefault(var, []).append((cell, column.steps[len(head) :]))
+            cells.append(cell)
+        else:
+            cells.append(_text_of(var))
+    for var, group in lists.items():
+        _emit_list(src, var, group, 1)
+    src.emit(1, "return [" + ", ".join(cells) + "]")
+    source = "def row(record):\n" + "\n".join(src.lines) + "\n"
+    scope: dict[str, Any] = {
+        "_row": row,
+        "_columns": cols,
+        "_text": _text,
+        "_walk": _walk,
+        "_dig": _dig,
+        "_tail": _tail,
+        "_join": JOIN.join,
+        **src.constants,
+    }
+    exec(compile(source, f"<flatten.compiled {', '.join(c.name for c in cols[:3])}, ...>", "exec"), scope)
+    function: Row = scope["row"]
+    function.__doc__ = source  # what it runs, for a reader (help(), a debugger)
+    return function

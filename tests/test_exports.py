@@ -7,8 +7,10 @@ import gzip
 import inspect
 import io
 import json
+import random
 import sqlite3
 import zlib
+from types import MappingProxyType
 
 import pytest
 from marshmallow import Schema, fields
@@ -254,6 +256,7 @@ def test_no_export_of_sources(client):
 def test_the_body_is_generated_batch_by_batch(app, monkeypatch, encoding):
     """A generator, read from the cursor a few rows at a time: the whole body is never built."""
     monkeypatch.setattr(exports, "BATCH", 5)
+    monkeypatch.setattr(exports, "CHUNK", 1)  # every batch a chunk of its own
     with app.test_request_context("/statements.csv", headers={"Accept-Encoding": encoding}):
         response = app.full_dispatch_request()
     assert response.status_code == 200
@@ -446,3 +449,284 @@ def test_a_search_adds_highlights_as_the_list_does(client):
     features = json.loads(export(client, "/events.geojson?q=Kursk").get_data())["features"]
     assert [f["properties"] for f in features] == listed
     assert "highlights" not in export(client, "/events.ndjson").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The fast path: the compiled row function and _csv_bytes write exactly what the definition
+# (flatten.row, csv.writer) writes, for the seed records and for records no build would write.
+
+
+def _csv_writer(rows) -> bytes:
+    """The definition: csv.writer, RFC 4180 with CRLF (what the CSV export wrote before its fast path)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize(("resource", "query"), FILTERED)
+def test_csv_is_csv_writer_over_flatten_row(client, resource, query):
+    """Byte for byte: the header, then csv.writer's line for flatten.row of each record the NDJSON
+    export has (the same records, in the same order, highlights included with q)."""
+    columns = flatten.columns(SCHEMAS[resource])
+    lines = export(client, f"/{resource}.ndjson?{query}").get_data().split(b"\n")[:-1]
+    expected = _csv_writer([flatten.header(columns), *(flatten.row(columns, json.loads(line)) for line in lines)])
+    assert export(client, f"/{resource}.csv?{query}").get_data() == expected
+
+
+@pytest.mark.parametrize("resource", list(SCHEMAS))
+def test_the_compiled_row_is_flatten_row_for_every_seed_record(client, built_db, resource):
+    columns = flatten.columns(SCHEMAS[resource])
+    cells = flatten.compiled(columns)
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
+    records = [json.loads(body) for (body,) in conn.execute(f"SELECT body FROM {resource}")]
+    conn.close()
+    if resource in ("statements", "events"):
+        records += get_all(client, f"/{resource}?q=Kursk")  # with highlights
+    assert records
+    for record in records:
+        assert cells(record) == flatten.row(columns, record)
+
+
+class _Text(str):
+    """A string that is not exactly a str (never in decoded JSON; the definition takes it as text)."""
+
+
+# What a hostile or broken body could hold where the schema expects something else.
+_ODD_VALUES = [
+    None,
+    "",
+    'a, "b"\r\nc',
+    "x; y",
+    "\x00\x01\x02",
+    "’é😀",
+    _Text("sub"),
+    0,
+    -7,
+    2**70,
+    0.1,
+    -0.0,
+    1e16,
+    37.6173,
+    True,
+    False,
+    [],
+    [None],
+    ["x", 1, None, True],
+    [[1, 2], {"id": "nested"}],
+    [{"actor": None}, {"actor": {"id": "a", "name": "b"}}, None, "s", 3],
+    [{"id": _Text("t"), "name": ["l"]}],
+    {},
+    {"id": "z", "name": {"deep": [1]}},
+    {"start": {"x": 1}, "end": [2, 3]},
+    MappingProxyType({"id": "m", "name": "n", "actor": {"id": "p"}}),
+    [MappingProxyType({"id": "m"})],
+    MappingProxyType({"items": [{"ref": {"id": "r"}}, None], "words": ["w", 1], "refs": {"id": "no list"}}),
+]
+
+
+class _Deep(Schema):
+    """Lists under an object (none of the record schemas has one)."""
+
+    id = fields.String()
+    inner = fields.Nested(_Record, allow_none=True)
+
+
+def _random(rng, keys, depth=0):
+    """An odd value, or an object or list of random values, over the schema's keys."""
+    kind = rng.randrange(4 if depth < 3 else 1)
+    if kind == 0:
+        return _copy(rng.choice(_ODD_VALUES))
+    if kind == 1:
+        return [_random(rng, keys, depth + 1) for _ in range(rng.randrange(4))]
+    made = {key: _random(rng, keys, depth + 1) for key in rng.sample(keys, rng.randrange(min(len(keys), 8) + 1))}
+    return MappingProxyType(made) if kind == 2 and depth else made
+
+
+def _positions(value, found):
+    """Every (container, key or index) in a decoded record."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.append((value, key))
+            _positions(item, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.append((value, index))
+            _positions(item, found)
+    return found
+
+
+def _copy(value):
+    """A fresh copy (so that no two places, nor _ODD_VALUES, share a list or an object)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, MappingProxyType):
+        return MappingProxyType(_copy(dict(value)))
+    return value
+
+
+def _mutated(record, rng):
+    record = _copy(record)
+    for _ in range(rng.randrange(1, 6)):
+        positions = _positions(record, [])
+        if not positions:
+            break
+        container, key = rng.choice(positions)
+        if isinstance(container, dict) and rng.random() < 0.2:
+            del container[key]
+        else:
+            container[key] = _copy(rng.choice(_ODD_VALUES))
+    return record
+
+
+@pytest.mark.parametrize("schema", [*SCHEMAS.values(), _Record, _Deep])
+def test_the_compiled_row_is_flatten_row_for_odd_records(built_db, schema):
+    """Values where the schema has none of their type: objects that are null, lists, scalars or
+    Mappings other than dict, lists that are objects or hold nulls, scalars and lists, numbers,
+    booleans, a str subclass, keys missing; records that are no dict at all."""
+    columns = flatten.columns(schema)
+    cells = flatten.compiled(columns)
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
+    table = next((t for t, s in SCHEMAS.items() if s is schema), None)
+    seeds = [json.loads(b) for (b,) in conn.execute(f"SELECT body FROM {table} LIMIT 20")] if table else []
+    conn.close()
+    keys = sorted({key for column in columns for key, _ in column.steps})
+    rng = random.Random(20250)
+    records = [
+        None,
+        "record",
+        [],
+        [{"id": "x"}],
+        MappingProxyType({"id": "m"}),
+        {},
+        {key: None for key in keys},
+        *({key: _copy(value) for key in keys} for value in _ODD_VALUES),
+    ]
+    records += [_mutated(record, rng) for record in seeds for _ in range(40)]
+    for _ in range(300):  # random objects over the schema's keys
+        records.append({key: _copy(rng.choice(_ODD_VALUES)) for key in rng.sample(keys, rng.randrange(len(keys) + 1))})
+        records.append(_random(rng, keys))
+    for record in records:
+        expected = _outcome(flatten.row, columns, record)
+        got = _outcome(cells, record)
+        assert got == expected, record
+        assert got is TypeError or all(isinstance(cell, str) for cell in got)
+
+
+def _outcome(function, *args):
+    """What a call returns, or TypeError when it raises it (a Mapping that is not a dict where a
+    leaf is: json.dumps refuses it, either way)."""
+    try:
+        return function(*args)
+    except TypeError:
+        return TypeError
+
+
+def test_the_compiled_row_of_the_flatten_examples():
+    record = {
+        "id": "x",
+        "count": 3,
+        "share": 0.5,
+        "flag": False,
+        "ref": None,
+        "items": [
+            {"ref": {"id": "a", "name": "A; B"}, "role": None, "tags": ["t", "u"]},
+            {"ref": None, "role": "host", "tags": []},
+        ],
+        "refs": [{"id": "one", "name": None}],
+        "words": ["one", "two"],
+        "plucked": "p",
+        "shown": "=1+1",
+        "raw": {"k": [1]},
+    }
+    columns = flatten.columns(_Record)
+    assert flatten.compiled(columns)(record) == flatten.row(columns, record)
+
+    class Node(Schema):
+        id = fields.String()
+        parent = fields.Nested(lambda: Node(), allow_none=True)
+
+    nodes = flatten.columns(Node)
+    node = {"id": "b", "parent": {"id": "a", "parent": None}}
+    assert flatten.compiled(nodes)(node) == flatten.row(nodes, node) == ["b", '{"id":"a","parent":null}']
+
+
+def test_csv_bytes_are_csv_writers():
+    cases = [
+        [["a", "b"]],
+        [["", ""], ["", ""]],
+        [["a,b", 'say "hi"'], ["\r\n", "x\ry"], ["end,", ",start"], ['"', '""']],
+        [["\x00", "b"]],  # a cell holding one of _csv_bytes's marks: csv.writer writes the batch
+        [["a", "\x01"]],
+        [["\x02", ","]],
+        [["x", "\x03"], ["\x01\x03", "y"]],
+        [[""]],  # one empty cell: csv.writer writes ""
+        [["only"], ["a", "b"]],
+        [["’é😀, x", "ü\n"]],
+        [],
+    ]
+    rng = random.Random(4180)
+    alphabet = ["a", "b", " ", ",", '"', "\r", "\n", "\x00", "\x01", "\x02", "\x03", "é", "😀", ";", "="]
+    for _ in range(3000):
+        cases.append(
+            [
+                ["".join(rng.choices(alphabet, k=rng.randrange(5))) for _ in range(rng.randrange(1, 6))]
+                for _ in range(rng.randrange(1, 5))
+            ]
+        )
+    for _ in range(300):  # the marks left out: the fast path itself
+        safe = [c for c in alphabet if c not in "\x00\x01\x02\x03"]
+        cases.append([["".join(rng.choices(safe, k=rng.randrange(8))) for _ in range(5)] for _ in range(4)])
+    for rows in cases:
+        assert exports._csv_bytes(rows) == _csv_writer(rows), rows
+
+
+@pytest.mark.parametrize("path", ["/statements.csv", "/statements.ndjson", "/events.geojson", "/actors.csv?sort=-name"])
+def test_an_export_goes_out_in_chunks_of_at_least_chunk_bytes(app, client, monkeypatch, path):
+    """Batches are joined into chunks of CHUNK bytes or more (but the last), none longer than
+    CHUNK plus one batch's piece: the same bytes, in fewer writes, of a bounded size. Compressed,
+    the same gzip stream whatever the chunks."""
+    whole = export(client, path).get_data()
+    zipped = export(client, path, **{"Accept-Encoding": "gzip"}).get_data()
+
+    def chunks(encoding: str = "identity") -> list[bytes]:
+        with app.test_request_context(path, headers={"Accept-Encoding": encoding}):
+            response = app.full_dispatch_request()
+        assert inspect.isgenerator(response.response)
+        out = list(response.response)
+        response.close()
+        return out
+
+    monkeypatch.setattr(exports, "BATCH", 3)
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    pieces = chunks()  # one per batch (and the CSV header)
+    size = 2 * max(map(len, pieces))
+    monkeypatch.setattr(exports, "CHUNK", size)
+    joined = chunks()
+    assert b"".join(joined) == b"".join(pieces) == whole
+    assert 1 < len(joined) < len(pieces)
+    assert all(len(chunk) >= size for chunk in joined[:-1])
+    assert all(len(chunk) < size + max(map(len, pieces)) for chunk in joined)
+    for chunk_size in (1, size):
+        monkeypatch.setattr(exports, "CHUNK", chunk_size)
+        assert b"".join(chunks("gzip")) == zipped
+
+
+def test_an_export_leaves_the_connection_reading_text(app, monkeypatch):
+    """The bodies are fetched as bytes (the connection's text_factory, for the fetch alone): between
+    two chunks, after the export, and after one cut short, the connection reads text again."""
+    monkeypatch.setattr(exports, "BATCH", 2)
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    with app.app_context():
+        conn = app.extensions["anchored_news_db"].get().connection()
+    for read in (2, None):  # cut short, read whole
+        with app.test_request_context("/statements.csv"):
+            response = app.full_dispatch_request()
+            for taken, _ in enumerate(response.response, 1):
+                assert conn.text_factory is str  # between two chunks
+                if taken == read:
+                    break
+            response.close()
+        assert conn.text_factory is str
+        assert isinstance(conn.execute("SELECT body FROM statements LIMIT 1").fetchone()[0], str)
