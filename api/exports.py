@@ -11,8 +11,10 @@ ETag, 304s and caching.
 
 The bodies are read as the bytes the file holds (UTF-8 JSON), never decoded to text: NDJSON and
 GeoJSON copy them, CSV parses them (``orjson``) and writes each record's cells with the row function
-``schemas.flatten.compiled`` generates from the record schema, and the rows with ``_csv_bytes``
-(the bytes ``csv.writer`` writes, at a fraction of its cost per character).
+``schemas.flatten.compiled`` generates from the record schema, and the rows with
+``schemas.flatten.csv_bytes`` (the bytes ``csv.writer`` writes, at a fraction of its cost per
+character). The build does that once per record and stores the row (the ``csv`` column): an
+export streams those as it does bodies, and computes rows only when a search adds highlights.
 
 ``register_exports`` adds a resource's export routes from its declaration (``api.views.register``
 calls it); the CSV columns derive from the record schema (``schemas.flatten``).
@@ -20,8 +22,6 @@ calls it); the CSV columns derive from the record schema (``schemas.flatten``).
 
 from __future__ import annotations
 
-import csv
-import io
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -61,64 +61,35 @@ class Format:
     schema: type[Schema] | dict  # of that content
     doc: str  # the operation's description; {noun}: one record ("statement"), {list}: the list operation
     writer: Callable[[Resource], Writer]  # built once per resource, at registration
+    # The writer of what the build stored in the ``csv`` column (when no search adds highlights).
+    stored: Callable[[Resource], Writer] | None = None
 
 
 def _csv(resource: Resource) -> Writer:
     columns = flatten.columns(resource.record_schema)  # derived once, when the routes are registered
     cells = flatten.compiled(columns)  # flatten.row(columns, record), as one generated function
-    header = _csv_writer_bytes([flatten.header(columns)])
+    header = flatten.csv_reference_bytes([flatten.header(columns)])
 
     def write(rows: Rows) -> Iterator[bytes]:
         yield header
         loads = orjson.loads
         for batch in rows:
-            yield _csv_bytes([cells(loads(body)) for _, body in batch])
+            yield flatten.csv_bytes([cells(loads(body)) for _, body in batch])
 
     return write
 
 
-# _csv_bytes joins the cells of a row with _CELL and the rows with _ROW, control characters no
-# cell holds (checked). In a copy translated with _MARKS, every character that needs quotes is
-# _QUOTE and every separator _CELL, so that a search (memchr) finds the cells to quote and their
-# ends; _CSV then makes the separators what CSV has: a comma, CRLF.
-_CELL, _ROW, _QUOTE = "\x00", "\x01\x03", b"\x02"
-_MARKS = bytes.maketrans(b',"\r\n\x01\x03', _QUOTE * 4 + b"\x00\x00")
-_CSV = bytes.maketrans(b"\x00\x01\x03", b",\r\n")
+def _stored_csv(resource: Resource) -> Writer:
+    """The CSV rows the build wrote beside each record (the ``csv`` column: ``_csv``'s row of its
+    body, made once), as they are: a record with ``highlights`` (a search) takes ``_csv``."""
+    header = flatten.csv_reference_bytes([flatten.header(flatten.columns(resource.record_schema))])
 
+    def write(rows: Rows) -> Iterator[bytes]:
+        yield header
+        for batch in rows:
+            yield b"".join([line for _, line in batch])
 
-def _csv_bytes(rows: list[list[str]]) -> bytes:
-    """The CSV of ``rows``, UTF-8, exactly as ``_csv_writer_bytes`` (csv.writer): RFC 4180, CRLF
-    line ends, a cell quoted (its quotes doubled) only when it holds a comma, a quote, CR or LF.
-    csv.writer tests each character of each cell against the dialect's, twice: about 10 µs for a
-    record of 58 cells and ~1 KB. Here the batch is one string, and a cell is looked at in Python
-    only when it must be quoted (about one a record)."""
-    if not rows or min(map(len, rows)) < 2:  # csv.writer writes a row of one empty cell as ""
-        return _csv_writer_bytes(rows)
-    text = _ROW.join([_CELL.join(row) for row in rows]).encode("utf-8")
-    marks = text.translate(_MARKS)
-    separators = sum(map(len, rows)) - len(rows) + len(_ROW) * (len(rows) - 1)
-    if marks.count(b"\x00") != separators or _QUOTE in text:
-        return _csv_writer_bytes(rows)  # a cell holds a control character that is a mark here
-    parts: list[bytes] = []
-    start = 0  # what is copied next: the text's start, or the end of the cell quoted last
-    at = marks.find(_QUOTE)
-    while at >= 0:
-        begin = marks.rfind(b"\x00", start, at) + 1  # the start of the cell that holds it
-        end = marks.find(b"\x00", at)  # and its end
-        if end < 0:
-            end = len(text)
-        parts += (text[start:begin], b'"', text[begin:end].replace(b'"', b'""'), b'"')
-        start = end
-        at = marks.find(_QUOTE, end)
-    parts.append(text[start:])
-    return b"".join(parts).translate(_CSV) + b"\r\n"
-
-
-def _csv_writer_bytes(rows: list[list[str]]) -> bytes:
-    """The CSV of ``rows`` as csv.writer writes it (what _csv_bytes writes faster)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # RFC 4180: CRLF, quotes only where needed
-    return buffer.getvalue().encode("utf-8")
+    return write
 
 
 def _ndjson(resource: Resource) -> Writer:
@@ -184,6 +155,7 @@ CSV = Format(
     "prefixed to keep a spreadsheet from reading `=`, `+`, `-` or `@` as a formula): import the "
     "file as text.",
     _csv,
+    _stored_csv,
 )
 NDJSON = Format(
     "ndjson",
@@ -245,6 +217,7 @@ def _add_route(blp: Blueprint, suffix: str, view: type[MethodView]) -> None:
 def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodView]:
     blp, list_op = resource.blp, resource.list_op
     writer = fmt.writer(resource)
+    stored = fmt.stored(resource) if fmt.stored else None
     filename = f"{resource.table}.{fmt.extension}"
     title = _TITLES[fmt.extension]
 
@@ -267,14 +240,14 @@ def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodV
     def get(self: MethodView, **args: Any) -> Response:
         db = get_db()
         sort = args.get("sort") or resource.default_sort
+        searched = request.args.get("q")
+        write, value = (stored, "csv") if stored is not None and not searched else (writer, "body")
         # Executed here, so that an error is a problem response rather than a cut-off stream.
-        cursor = every_record(db, resource.table, conditions(db, resource.filters, args), sort)
+        cursor = every_record(db, resource.table, conditions(db, resource.filters, args), sort, value)
         rows = _highlighted(
-            _batches(cursor, current_app.config.get("WORKER_HEARTBEAT")),
-            SEARCHED_FIELDS.get(blp.name),
-            request.args.get("q"),
+            _batches(cursor, current_app.config.get("WORKER_HEARTBEAT")), SEARCHED_FIELDS.get(blp.name), searched
         )
-        return _streamed(_chunked(writer(rows)), fmt.content_type, filename, cursor)
+        return _streamed(_chunked(write(rows)), fmt.content_type, filename, cursor)
 
     get.__doc__ = f"Export {resource.table} as {title}\n\n" + fmt.doc.format(
         noun=resource.noun, list=list_op.operation_id

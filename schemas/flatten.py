@@ -24,6 +24,8 @@ Spreadsheet users should import the file as text rather than open it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -135,6 +137,53 @@ def _cell(column: Column, record: Mapping[str, Any]) -> str:
     if column.many and isinstance(value, list):
         return JOIN.join(_text(v) for v in value)
     return _text(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Rows as CSV text.
+#
+# csv_bytes joins the cells of a row with _CELL and the rows with _ROW, control characters no
+# cell holds (checked). In a copy translated with _MARKS, every character that needs quotes is
+# _QUOTE and every separator _CELL, so that a search (memchr) finds the cells to quote and their
+# ends; _CSV then makes the separators what CSV has: a comma, CRLF.
+_CELL, _ROW, _QUOTE = "\x00", "\x01\x03", b"\x02"
+_MARKS = bytes.maketrans(b',"\r\n\x01\x03', _QUOTE * 4 + b"\x00\x00")
+_CSV = bytes.maketrans(b"\x00\x01\x03", b",\r\n")
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    """The CSV of ``rows``, UTF-8, exactly as ``csv_reference_bytes`` (csv.writer): RFC 4180, CRLF
+    line ends, a cell quoted (its quotes doubled) only when it holds a comma, a quote, CR or LF.
+    csv.writer tests each character of each cell against the dialect's, twice: about 10 µs for a
+    record of 58 cells and ~1 KB. Here the batch is one string, and a cell is looked at in Python
+    only when it must be quoted (about one a record)."""
+    if not rows or min(map(len, rows)) < 2:  # csv.writer writes a row of one empty cell as ""
+        return csv_reference_bytes(rows)
+    text = _ROW.join([_CELL.join(row) for row in rows]).encode("utf-8")
+    marks = text.translate(_MARKS)
+    separators = sum(map(len, rows)) - len(rows) + len(_ROW) * (len(rows) - 1)
+    if marks.count(b"\x00") != separators or _QUOTE in text:
+        return csv_reference_bytes(rows)  # a cell holds a control character that is a mark here
+    parts: list[bytes] = []
+    start = 0  # what is copied next: the text's start, or the end of the cell quoted last
+    at = marks.find(_QUOTE)
+    while at >= 0:
+        begin = marks.rfind(b"\x00", start, at) + 1  # the start of the cell that holds it
+        end = marks.find(b"\x00", at)  # and its end
+        if end < 0:
+            end = len(text)
+        parts += (text[start:begin], b'"', text[begin:end].replace(b'"', b'""'), b'"')
+        start = end
+        at = marks.find(_QUOTE, end)
+    parts.append(text[start:])
+    return b"".join(parts).translate(_CSV) + b"\r\n"
+
+
+def csv_reference_bytes(rows: list[list[str]]) -> bytes:
+    """The CSV of ``rows`` as csv.writer writes it (what csv_bytes writes faster): the definition."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # RFC 4180: CRLF, quotes only where needed
+    return buffer.getvalue().encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------

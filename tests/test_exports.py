@@ -8,6 +8,7 @@ import inspect
 import io
 import json
 import random
+import shutil
 import sqlite3
 import zlib
 from types import MappingProxyType
@@ -15,12 +16,13 @@ from types import MappingProxyType
 import pytest
 from marshmallow import Schema, fields
 
-from api import exports
+from api import create_app, exports
+from data.build import build_database
 from schemas import flatten
 from schemas.queries import Paging
 from schemas.resources import Actor, Casualty, Event, Statement
 
-from .conftest import get_all, get_json
+from .conftest import generate_seeds, get_all, get_json
 
 SCHEMAS = {"statements": Statement, "events": Event, "casualties": Casualty, "actors": Actor}
 
@@ -473,6 +475,27 @@ def test_csv_is_csv_writer_over_flatten_row(client, resource, query):
     assert export(client, f"/{resource}.csv?{query}").get_data() == expected
 
 
+@pytest.fixture(scope="module")
+def synthetic_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stored-csv")
+    return build_database(generate_seeds(1500, 3, folder / "seeds"), folder / "corpus.db").path
+
+
+@pytest.mark.parametrize("resource", list(SCHEMAS))
+@pytest.mark.parametrize("database", ["seeds", "synthetic"])
+def test_the_stored_csv_row_is_the_row_of_the_body(resource, database, built_db, synthetic_db):
+    """The build stores each record's CSV row (the ``csv`` column), which an export without a
+    search streams as it is: it is csv.writer's line for flatten.row of the record's body."""
+    columns = flatten.columns(SCHEMAS[resource])
+    path = built_db if database == "seeds" else synthetic_db
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = conn.execute(f"SELECT body, csv FROM {resource}").fetchall()
+    conn.close()
+    assert len(rows) > 1
+    for body, stored in rows:
+        assert stored.encode() == _csv_writer([flatten.row(columns, json.loads(body))])
+
+
 @pytest.mark.parametrize("resource", list(SCHEMAS))
 def test_the_compiled_row_is_flatten_row_for_every_seed_record(client, built_db, resource):
     columns = flatten.columns(SCHEMAS[resource])
@@ -679,7 +702,7 @@ def test_csv_bytes_are_csv_writers():
         safe = [c for c in alphabet if c not in "\x00\x01\x02\x03"]
         cases.append([["".join(rng.choices(safe, k=rng.randrange(8))) for _ in range(5)] for _ in range(4)])
     for rows in cases:
-        assert exports._csv_bytes(rows) == _csv_writer(rows), rows
+        assert flatten.csv_bytes(rows) == _csv_writer(rows), rows
 
 
 @pytest.mark.parametrize("path", ["/statements.csv", "/statements.ndjson", "/events.geojson", "/actors.csv?sort=-name"])
@@ -730,3 +753,20 @@ def test_an_export_leaves_the_connection_reading_text(app, monkeypatch):
             response.close()
         assert conn.text_factory is str
         assert isinstance(conn.execute("SELECT body FROM statements LIMIT 1").fetchone()[0], str)
+
+
+def test_an_export_without_a_search_streams_the_stored_rows(tmp_path, built_db):
+    """Without ``q`` the CSV is the build's stored rows (here replaced by markers, to tell them
+    apart); with ``q`` (highlights) rows are made from the bodies."""
+    db = tmp_path / "corpus.db"
+    shutil.copy(built_db, db)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE statements SET csv = 'stored ' || id || char(13, 10)")
+    conn.commit()
+    conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(db)}).test_client()
+    ids = [r["id"] for r in get_all(client, "/statements?limit=100")]
+    lines = client.get("/statements.csv").get_data().decode().split("\r\n")[1:-1]
+    assert lines == [f"stored {i}" for i in ids]
+    searched = client.get("/statements.csv?q=Kursk").get_data().decode()
+    assert "stored " not in searched and "Kursk" in searched

@@ -94,24 +94,26 @@ def _source(table: str, clause: Where) -> str:
     return f"scopes s JOIN {table} t ON t.id = s.record_id" if clause.scope else f"{table} t"
 
 
-def _ordered(table: str, clause: Where, sort: str, terms: Sequence[str]) -> str:
-    """SELECT id, sort key, body of the rows ``terms`` select, in the order of ``sort`` (by the
-    scope's rows when a filter is answered from the scopes table: its date order)."""
+def _ordered(table: str, clause: Where, sort: str, terms: Sequence[str], value: str = "body") -> str:
+    """SELECT id, sort key, body (or the column ``value``) of the rows ``terms`` select, in the
+    order of ``sort`` (by the scope's rows when a filter is answered from the scopes table: its date order)."""
     column, direction = SORTS[sort]
     key_table, key_id = ("s", "s.record_id") if clause.scope else ("t", "t.id")
     return (
-        f"SELECT t.id, {key_table}.{column}, t.body FROM {_source(table, clause)} WHERE {' AND '.join(terms) or '1'} "
+        f"SELECT t.id, {key_table}.{column}, t.{value} FROM {_source(table, clause)} WHERE {' AND '.join(terms) or '1'} "
         f"ORDER BY {key_table}.{column} {direction}, {key_id} {direction}"
     )
 
 
-def every_record(db: Database, table: str, conditions: Sequence[Condition], sort: str) -> sqlite3.Cursor | None:
-    """Every record the conditions select, (id, sort key, body), in page order, as one cursor (an
-    export); None when a condition matches nothing."""
+def every_record(
+    db: Database, table: str, conditions: Sequence[Condition], sort: str, value: str = "body"
+) -> sqlite3.Cursor | None:
+    """Every record the conditions select, (id, sort key, body or the column ``value``), in page
+    order, as one cursor (an export); None when a condition matches nothing."""
     clause = where(db, bounded(db, table, conditions))
     if clause is None:
         return None
-    return db.execute(_ordered(table, clause, sort, clause.terms), clause.params)
+    return db.execute(_ordered(table, clause, sort, clause.terms, value), clause.params)
 
 
 def page(db: Database, table: str, conditions: Sequence[Condition], sort: str, limit: int, cursor: str | None) -> Page:

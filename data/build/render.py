@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemas import flatten, sort_keys, vocab
 from schemas import resources as res
-from schemas import sort_keys, vocab
 from schemas.names import normalize_name
 from schemas.sort_keys import date_sort
 
@@ -27,6 +27,20 @@ Rows = list[tuple[str, list[tuple[Any, ...]]]]  # (table, rows) in insertion ord
 
 def dump(cls: type, obj: Record) -> str:
     return json.dumps(schema(cls).dump(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+# The CSV row function of each record schema that has a CSV export (schemas/flatten.py).
+_CSV_CELLS: dict[type, flatten.Row] = {
+    cls: flatten.compiled(flatten.columns(cls)) for cls in (res.Statement, res.Event, res.Casualty, res.Actor)
+}
+
+
+def dump_with_csv(cls: type, obj: Record) -> tuple[str, str]:
+    """The record's JSON, and its CSV row (CRLF-terminated) as the CSV export has it: made here
+    once, so that an export streams rows as it streams bodies."""
+    dumped = schema(cls).dump(obj)
+    body = json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))
+    return body, flatten.csv_bytes([_CSV_CELLS[cls](dumped)]).decode("utf-8")
 
 
 def dated(when: DateRange) -> Record:
@@ -191,13 +205,13 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
             index.place_keys(ev["location"]),
             sort_keys.rowid(date_sort(ev["when"].start), ev["id"], position, i),
         )
-        rows += tables.event_rows(ev, plover(ev), keys, dump(res.Event, render.event(ev)), rowid)
+        rows += tables.event_rows(ev, plover(ev), keys, dump_with_csv(res.Event, render.event(ev)), rowid)
     for i, st in enumerate(checked.statements):
         rowid = sort_keys.rowid(date_sort(st["when"].start), st["id"], position, i)
-        rows += tables.statement_rows(st, dump(res.Statement, render.statement(st)), rowid)
+        rows += tables.statement_rows(st, dump_with_csv(res.Statement, render.statement(st)), rowid)
     for cas in checked.casualties:
         keys = index.place_keys(cas["location"])
-        rows += tables.casualty_rows(cas, keys, dump(res.Casualty, render.casualty(cas)))
+        rows += tables.casualty_rows(cas, keys, dump_with_csv(res.Casualty, render.casualty(cas)))
     return rows
 
 
@@ -210,7 +224,7 @@ def actor_rows(index: CorpusIndex) -> list[Record]:
             children[actor["affiliation"]].append(actor["id"])
     rows = []
     for actor in sorted(actors.values(), key=lambda a: a["id"]):
-        body = dump(res.Actor, render.actor(actor, sorted(children[actor["id"]])))
+        body, csv = dump_with_csv(res.Actor, render.actor(actor, sorted(children[actor["id"]])))
         rows.append(
             {
                 "id": actor["id"],
@@ -224,6 +238,7 @@ def actor_rows(index: CorpusIndex) -> list[Record]:
                 "statement_count": index.statement_count[actor["id"]],
                 "event_count": index.event_count[actor["id"]],
                 "body": body,
+                "csv": csv,
             }
         )
     return rows

@@ -76,9 +76,10 @@ TABLES: dict[str, Table] = {
             "statement_count": int,
             "event_count": int,
             "body": str,
+            "csv": str,
         },
         "id",
-        _required("name", "name_sort", "kind", "body"),
+        _required("name", "name_sort", "kind", "body", "csv"),
         (("affiliation_id", "actors", "id"),),
         row_built=False,
     ),
@@ -132,9 +133,10 @@ TABLES: dict[str, Table] = {
             "date_sort": str,
             "source_id": str,
             "body": str,
+            "csv": str,
         },
         "id",
-        _required("type", "status", "certainty", "title", "description", "date_sort", "source_id", "body"),
+        _required("type", "status", "certainty", "title", "description", "date_sort", "source_id", "body", "csv"),
         (("source_id", "sources", "id"), ("place_id", "places", "id")),
         date_rowid=True,
     ),
@@ -181,9 +183,10 @@ TABLES: dict[str, Table] = {
             "span_start": int,
             "span_end": int,
             "body": str,
+            "csv": str,
         },
         "id",
-        _required("stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body"),
+        _required("stance", "kind", "source_id", "summary", "date_sort", "span_start", "span_end", "body", "csv"),
         (("event_id", "events", "id"), ("source_id", "sources", "id")),
         date_rowid=True,
     ),
@@ -217,9 +220,10 @@ TABLES: dict[str, Table] = {
             "span_start": int,
             "span_end": int,
             "body": str,
+            "csv": str,
         },
         "id",
-        _required("party_id", "category", "qualifier", "value", "date_sort", "source_id", "body"),
+        _required("party_id", "category", "qualifier", "value", "date_sort", "source_id", "body", "csv"),
         (
             ("party_id", "actors", "id"),
             ("claimed_by_id", "actors", "id"),
@@ -263,8 +267,9 @@ def source_row(checked: CheckedDocument, position: int, body: str, text_body: st
 
 
 def event_rows(
-    ev: Record, plover: str | None, place_keys: list[str], body: str, rowid: int
+    ev: Record, plover: str | None, place_keys: list[str], body: tuple[str, str], rowid: int
 ) -> list[tuple[str, list[Row]]]:
+    """``body``: the record's JSON and its CSV row."""
     when = ev["when"]
     place = ev["location"]["place"] if ev["location"] else None
     return [
@@ -285,7 +290,7 @@ def event_rows(
                     iso(when.end),
                     date_sort(when.start),
                     ev["source_id"],
-                    body,
+                    *body,
                 )
             ],
         ),
@@ -297,7 +302,8 @@ def event_rows(
     ]
 
 
-def statement_rows(st: Record, body: str, rowid: int) -> list[tuple[str, list[Row]]]:
+def statement_rows(st: Record, body: tuple[str, str], rowid: int) -> list[tuple[str, list[Row]]]:
+    """``body``: the record's JSON and its CSV row."""
     when = st["when"]
     return [
         (
@@ -317,7 +323,7 @@ def statement_rows(st: Record, body: str, rowid: int) -> list[tuple[str, list[Ro
                     date_sort(when.start),
                     st["span"].start,
                     st["span"].end,
-                    body,
+                    *body,
                 )
             ],
         ),
@@ -329,7 +335,8 @@ def statement_rows(st: Record, body: str, rowid: int) -> list[tuple[str, list[Ro
     ]
 
 
-def casualty_rows(c: Record, place_keys: list[str], body: str) -> list[tuple[str, list[Row]]]:
+def casualty_rows(c: Record, place_keys: list[str], body: tuple[str, str]) -> list[tuple[str, list[Row]]]:
+    """``body``: the record's JSON and its CSV row."""
     as_of = c["as_of_range"]
     return [
         (
@@ -353,7 +360,7 @@ def casualty_rows(c: Record, place_keys: list[str], body: str) -> list[tuple[str
                     c["source_id"],
                     c["span"].start,
                     c["span"].end,
-                    body,
+                    *body,
                 )
             ],
         ),
