@@ -55,6 +55,9 @@ VENV = ROOT / ".venv" / "bin"
 BENCH_VENV = ROOT / "bench" / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
+import build_times  # noqa: E402
+import goals  # noqa: E402
+
 from scripts.live_server import LiveServer, gunicorn_command, wrk_command  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -137,6 +140,9 @@ def ensure_corpus(size: int, seed: int, rebuild: bool) -> tuple[Path, dict]:
             "seeds_mb": round(sum(p.stat().st_size for p in seeds.iterdir()) / 2**20),
             "output": proc.stdout.strip().splitlines()[-1],
         }
+        log(f"[{label(size)}] incremental builds after one changed annotation")
+        info["incremental"] = build_times.measure_incremental(VENV / "flask", ROOT, seeds, db)
+        log(f"[{label(size)}] incremental: {info['incremental']}")
         info_file.write_text(json.dumps(info))
     info = json.loads(info_file.read_text())
     log(f"[{label(size)}] build: {info}")
@@ -167,6 +173,7 @@ def scenarios(db: Path) -> list[dict]:
 
     seoul, moscow, pyongyang = affiliates("south-korea"), affiliates("russia"), affiliates("north-korea")
     ids = [r[0] for r in conn.execute("SELECT id FROM statements ORDER BY random() LIMIT 1000")]
+    rare = rare_word(conn)
     conn.close()
 
     def in_list(values):
@@ -204,6 +211,16 @@ def scenarios(db: Path) -> list[dict]:
             "name": f"statements?q={SEARCH_WORD}",
             "api": f"/statements?q={SEARCH_WORD}",
             "ds": f"{ds}/statements.json?_search={SEARCH_WORD}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": f"statements?q={rare} (rare)",
+            "api": f"/statements?q={rare}",
+            "ds": f"{ds}/statements.json?_search={rare}&_sort_desc=date_sort&{size}",
+        },
+        {
+            "name": "statements?stance=condemn",
+            "api": "/statements?stance=condemn",
+            "ds": f"{ds}/statements.json?stance=condemn&_sort_desc=date_sort&{size}",
         },
         {
             "name": "events?type&actor=Moscow",
@@ -255,6 +272,19 @@ def scenarios(db: Path) -> list[dict]:
         },
     ]
     return out
+
+
+def rare_word(conn: sqlite3.Connection) -> str:
+    """A word of the statements' full-text index in about 1 statement of 2,000 (the frequent one,
+    SEARCH_WORD, is in about 1 of 12): the one nearest to that, alphabetical first."""
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.statement_words USING fts5vocab(main, statements_fts, 'row')")
+    total = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+    target = max(total // 2000, 3)
+    return conn.execute(
+        "SELECT term FROM temp.statement_words WHERE term GLOB '[a-z][a-z][a-z][a-z][a-z]*' "
+        "ORDER BY abs(doc - ?), term LIMIT 1",
+        (target,),
+    ).fetchone()[0]
 
 
 def export_scenarios(db: Path) -> list[dict]:
@@ -690,6 +720,9 @@ def summarize(run: dict) -> list[dict]:
                 "errors": sum(r["errors"] for r in rs),
             }
             if server == "api":
+                lean = by_server["ds-lite"]
+                if lean and row["cpu_ms"]:
+                    row["cpu_x_ds-lite"] = median([r["cpu_ms"] for r in lean]) / row["cpu_ms"]
                 for other in ("ds", "ds-lite", "floor"):
                     ors = by_server[other]
                     if ors:  # ratio of throughputs within each round, median over rounds
@@ -751,18 +784,28 @@ def markdown(runs: list[dict], meta: dict) -> str:
             f"Build: {b['build_seconds']} s, peak RSS {b['peak_rss_mb']} MB, database {b['db_mb']} MB "
             f"(seeds {b['seeds_mb']} MB): {b['output']}  "
         )
+        inc = b.get("incremental")
+        if inc:
+            out.append(
+                f"Incremental rebuild after one changed annotation ({inc['document']}): "
+                f"{inc['changed']['seconds']} s, {inc['changed']['rebuilt']} document(s) rebuilt, peak RSS "
+                f"{inc['changed']['peak_rss_mb']} MB; undone: {inc['reverted']['seconds']} s (build "
+                f"{inc['reverted']['build_id']}); nothing changed: {inc['unchanged']['seconds']} s  "
+            )
         out.append(f"Unloaded latency of the first scenario (median of 15, ms): {run['unloaded_ms']}")
         out.append("")
         out.append(
-            "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | api ÷ ds | api ÷ ds-lite | api ÷ floor |"
+            "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | api ÷ ds | api ÷ ds-lite | api ÷ floor "
+            "| ds-lite CPU ÷ api CPU |"
         )
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in summarize(run):
             out.append(
                 f"| {row['scenario']} | {row['server']} | {fmt(row['rps'], 0)} | {fmt(row['p50'])} | {fmt(row['p99'])} "
                 f"| {fmt(row['cpu_ms'], 2)} | {fmt(row.get('x_ds'))}{'×' if row.get('x_ds') else ''} "
                 f"| {fmt(row.get('x_ds-lite'))}{'×' if row.get('x_ds-lite') else ''} "
-                f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} |"
+                f"| {fmt(row.get('x_floor'), 2)}{'×' if row.get('x_floor') else ''} "
+                f"| {fmt(row.get('cpu_x_ds-lite'))}{'×' if row.get('cpu_x_ds-lite') else ''} |"
             )
         cold = [s for s in run["scenarios"] if s.get("cold_ms") is not None]
         if cold:
@@ -814,6 +857,7 @@ def markdown(runs: list[dict], meta: dict) -> str:
                 f"| {name} | " + " | ".join(fmt(v, 2) for v in values) + f" | {fmt(max(values) / min(values), 2)}× |"
             )
         out.append("")
+    out.append(goals.goals_markdown(runs, summarize, export_rows))
     return "\n".join(out)
 
 

@@ -93,18 +93,32 @@ def terms(query: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
     return tuple(found)
 
 
-def _spans(text: str, phrases: Sequence[tuple[tuple[str, ...], bool]]) -> list[tuple[int, int]]:
-    toks = tokens(text)
-    spans = []
+@functools.lru_cache(maxsize=256)
+def _patterns(phrases: tuple[tuple[tuple[str, ...], bool], ...]) -> tuple[re.Pattern[str], ...]:
+    """A pattern per phrase, over folded text (``text.translate(_FOLDING)``: NUL between tokens, SOH for a
+    diacritic kept in place) that finds every match of each phrase, overlapping ones included (a
+    lookahead, so that the search moves on by one character rather than past the match): its
+    tokens one after the other, separated by NULs, each a whole token (the last one a prefix with
+    ``*``); a diacritic may stand anywhere in a token, as ``tokens`` drops it. (One pattern per
+    phrase: alternatives would report only the first that matches at a position.)"""
+
+    def token(value: str) -> str:
+        return "\x01*" + "\x01*".join(re.escape(c) for c in value) + "\x01*"
+
+    patterns = []
     for phrase, prefix in phrases:
-        n = len(phrase)
-        for i in range(len(toks) - n + 1):
-            if all(toks[i + k][2] == phrase[k] for k in range(n - 1)):
-                last = toks[i + n - 1][2]
-                if last == phrase[-1] or (prefix and last.startswith(phrase[-1])):
-                    spans.append((toks[i][0], toks[i + n - 1][1]))
+        body = "\x00+".join(token(t) for t in phrase) + ("[^\x00]*" if prefix else "")
+        patterns.append(re.compile(f"(?=((?<![^\x00]){body}(?![^\x00])))"))
+    return tuple(patterns)
+
+
+def _spans(text: str, phrases: tuple[tuple[tuple[str, ...], bool], ...]) -> list[tuple[int, int]]:
+    """Where the phrases match in ``text``, overlapping matches merged: as matching ``tokens(text)``
+    against each phrase would find them, by one regular expression over the folded text."""
+    folded = text.translate(_FOLDING)
+    spans = sorted({(m.start(), m.end(1)) for pattern in _patterns(phrases) for m in pattern.finditer(folded)})
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
+    for start, end in spans:
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
