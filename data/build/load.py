@@ -136,7 +136,7 @@ def read_registry(seeds_dir: Path, errors: list[BuildError]) -> Registry:
     places_data, places_raw = read_yaml(seeds_dir / "places.yaml", places_file, errors)
     errors.extend(BuildError(places_file, path, f"{TODO}: not yet coded") for path in todo_paths(places_data))
     places = validate(ann.PlaceRegistryAnnotation, places_data, places_file, errors)
-    texts = sorted(seeds_dir.glob("*.txt"))
+    texts = sorted(seeds_dir.glob("*.txt"), key=lambda p: p.name)  # (names: Paths compare slowly)
     annotations = {p.stem for p in seeds_dir.glob("*.yaml")} - set(REGISTRIES)
     for stray in sorted(annotations - {p.stem for p in texts}):
         errors.append(BuildError(display(seeds_dir, f"{stray}.yaml"), "", f"has no text: {stray}.txt is missing"))
