@@ -33,7 +33,7 @@ from .render import actor_rows, place_rows
 from .spool import Spool
 from .state import DocumentState
 from .update import update_database
-from .workers import ordered_map
+from .workers import fewer_collections, ordered_map
 from .write import DatabaseWriter, atomic_output
 
 __all__ = ["BuildError", "BuildFailed", "BuildReport", "build_database", "check_corpus"]
@@ -49,10 +49,12 @@ def build_database(seeds_dir: Path, out_path: Path, *, full: bool = False) -> Bu
     found) the file at ``out_path`` is untouched. Incremental when ``out_path`` holds a build it
     can continue from, unless ``full``."""
     seeds_dir, out_path = Path(seeds_dir), Path(out_path)
-    if not full:
-        report = update_database(seeds_dir, out_path)
-        if report is not None:
-            return report
+    with fewer_collections():
+        report = None if full else update_database(seeds_dir, out_path)
+        return report or _build_in_full(seeds_dir, out_path)
+
+
+def _build_in_full(seeds_dir: Path, out_path: Path) -> BuildReport:
     with Spool(out_path.parent) as spool:
         index, inputs, states = _check(seeds_dir, spool)
         code = code_hash()

@@ -9,6 +9,8 @@ actor registry, the corpus index) is handed over as ``context`` once, not pickle
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -38,7 +40,9 @@ def ordered_map(func: Callable[[Any, Job], Result], jobs: Sequence[Job], context
     _context = context
     try:
         chunks = _chunked(iter(jobs))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+        ) as pool:
             # A bounded window of chunks in flight: results never pile up in memory.
             pending = collections.deque(pool.submit(_run_chunk, func, c) for c in itertools.islice(chunks, 4 * workers))
             while pending:
@@ -57,3 +61,25 @@ def _chunked(jobs: Iterator[Job]) -> Iterator[list[Job]]:
 
 def _run_chunk(func: Callable[[Any, Job], Result], jobs: list[Job]) -> list[Result]:
     return [func(_context, job) for job in jobs]
+
+
+def _worker_start() -> None:
+    gc.freeze()  # what the fork inherited: never scanned again
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+# A build makes many short-lived objects per document (YAML, validation, rendering) and keeps a
+# growing index, few of them cyclic: collecting the youngest generation every 50,000 allocations
+# rather than 700, and the older ones less often, saves ~10% of a build's CPU.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """This process collects garbage as seldom as a build's workers do, for the block."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
