@@ -317,3 +317,11 @@ def test_flask_build_db_is_incremental_unless_asked_for_a_full_build(corpus):
     assert "up to date" in again.output
     full = runner.invoke(group, ["build-db", "--full"])
     assert full.exit_code == 0 and "incremental" not in full.output and "up to date" not in full.output
+
+
+def test_seeds_under_another_folder_name_build_in_full(corpus, tmp_path):
+    """Errors and the recorded facts name files by the seeds folder (``seeds/x.yaml``)."""
+    seeds, db = corpus
+    moved = tmp_path / "annotations"
+    seeds.rename(moved)
+    assert not build_database(moved, db).incremental

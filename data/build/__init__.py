@@ -27,7 +27,16 @@ from pathlib import Path
 from .errors import BuildError, BuildFailed, in_record_order
 from .index import CorpusIndex
 from .load import DocumentCache, read_registry
-from .passes import BuildReport, CheckContext, RenderContext, build_id_of, check_document, code_hash, render_document
+from .passes import (
+    BuildReport,
+    CheckContext,
+    RenderContext,
+    build_id_of,
+    check_document,
+    code_hash,
+    registry_key,
+    render_document,
+)
 from .registry import check_actors, check_places
 from .render import actor_rows, place_rows
 from .spool import Spool
@@ -102,5 +111,5 @@ def _check(seeds_dir: Path, spool: Spool | None) -> tuple[CorpusIndex, str, list
     if spool is not None:
         spool.seal(expected=len(index.documents))
         index.statement_summaries.update(spool.statement_summaries(index.cited_statements_elsewhere()))
-    index.registry_digest = registry.digest
+    index.registry_digest = registry_key(registry.digest, seeds_dir)
     return index, digest.hexdigest(), states

@@ -39,7 +39,7 @@ class CorpusIndex:
         self.source_counts: dict[str, dict[str, int]] = {}
         self.event_document: dict[str, int] = {}
         self.casualty_document: dict[str, int] = {}
-        self.registry_digest = ""  # of the actor and place registries it was built with
+        self.registry_digest = ""  # of the registries it was built with (passes.registry_key)
 
     # -- gathering ---------------------------------------------------------------------------
 

@@ -32,6 +32,12 @@ class BuildReport:
     rebuilt: list[str] = field(default_factory=list)  # an incremental build: the documents it rendered again
 
 
+def registry_key(registry_digest: str, seeds_dir: Path) -> str:
+    """What an incremental build must find unchanged besides the code: the registries, and the
+    folder name that errors and the documents' recorded facts name files by (``seeds/x.yaml``)."""
+    return hashlib.sha256(f"{registry_digest}\0{seeds_dir.name}".encode()).hexdigest()
+
+
 def build_id_of(inputs: str, code: str) -> str:
     """The build id: of every input's digest and of the code that built them."""
     return hashlib.sha256((inputs + code).encode()).hexdigest()[:16]

@@ -51,6 +51,7 @@ from .passes import (
     build_id_of,
     check_document,
     code_hash,
+    registry_key,
     render_document,
 )
 from .registry import check_actors, check_places
@@ -101,7 +102,8 @@ def update_database(seeds_dir: Path, out_path: Path) -> BuildReport | None:  # n
     registry_errors: list[BuildError] = []
     registry = read_registry(seeds_dir, registry_errors)
     code = code_hash()
-    same_build = previous.meta.get("code_hash") == code and previous.meta.get("registry_digest") == registry.digest
+    key = registry_key(registry.digest, seeds_dir)
+    same_build = previous.meta.get("code_hash") == code and previous.meta.get("registry_digest") == key
     if registry_errors or not same_build:
         return None  # a full build reports the registry's errors, or rebuilds for new code or registries
     actors = check_actors(registry.actors, registry.file, registry_errors)
@@ -153,7 +155,7 @@ def update_database(seeds_dir: Path, out_path: Path) -> BuildReport | None:  # n
         if errors:
             raise BuildFailed(errors)
         spool.seal(expected=len(checked))
-        index.registry_digest = registry.digest
+        index.registry_digest = key
         wanted = index.cited_statements_elsewhere()
         index.statement_summaries.update(spool.statement_summaries(wanted))
         build_id = build_id_of(inputs.hexdigest(), code)
