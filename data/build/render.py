@@ -17,7 +17,7 @@ from schemas.names import normalize_name
 from schemas.sort_keys import date_sort
 
 from ..dates import DateRange
-from . import tables
+from . import rows as record_rows
 from .check import CheckedDocument, Record
 from .index import CorpusIndex
 from .load import schema
@@ -191,7 +191,7 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
         (
             "sources",
             [
-                tables.source_row(
+                record_rows.source_row(
                     checked,
                     position,
                     dump(res.Source, source),
@@ -205,13 +205,13 @@ def document_rows(checked: CheckedDocument, index: CorpusIndex, position: int) -
             index.place_keys(ev["location"]),
             sort_keys.rowid(date_sort(ev["when"].start), ev["id"], position, i),
         )
-        rows += tables.event_rows(ev, plover(ev), keys, dump_with_csv(res.Event, render.event(ev)), rowid)
+        rows += record_rows.event_rows(ev, plover(ev), keys, dump_with_csv(res.Event, render.event(ev)), rowid)
     for i, st in enumerate(checked.statements):
         rowid = sort_keys.rowid(date_sort(st["when"].start), st["id"], position, i)
-        rows += tables.statement_rows(st, dump_with_csv(res.Statement, render.statement(st)), rowid)
+        rows += record_rows.statement_rows(st, dump_with_csv(res.Statement, render.statement(st)), rowid)
     for cas in checked.casualties:
         keys = index.place_keys(cas["location"])
-        rows += tables.casualty_rows(cas, keys, dump_with_csv(res.Casualty, render.casualty(cas)))
+        rows += record_rows.casualty_rows(cas, keys, dump_with_csv(res.Casualty, render.casualty(cas)))
     return rows
 
 
