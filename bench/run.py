@@ -184,7 +184,9 @@ def scenarios(db: Path) -> list[dict]:
         return ",".join("'" + v.replace("'", "''") + "'" for v in values)
 
     ds = "/corpus"
-    size = "_size=20&_shape=objects"
+    # Datasette returns every column; ``csv`` (the stored CSV row, which only the API's CSV export
+    # reads) is left out, so that its pages carry what they carried before that column existed.
+    size = "_size=20&_shape=objects&_nocol=csv"
     facets = "_size=0&_facet_size=20&_shape=objects"
     since, until = "2019-01-01", "2021-12-31"
     q = urllib.parse.quote
@@ -300,7 +302,7 @@ def export_scenarios(db: Path) -> list[dict]:
             "name": "statements.csv (all)",
             "rows": rows,
             "api": "/statements.csv",
-            "ds": "/corpus/statements.csv?_stream=on&_size=max",
+            "ds": "/corpus/statements.csv?_stream=on&_size=max&_nocol=csv",
             "floor": None,
         },
     ]
