@@ -47,7 +47,7 @@ document and the character span it was coded from; quotes are verbatim.
 
 
 # The example of each kind: the first record in corpus order that meets the condition, else the
-# first record. Corpus order: by source, then as annotated (which rowids keep within a source).
+# first record. Corpus order: by source, then as annotated.
 _EXAMPLES = {
     "Statement": ("statements", "quote <> '' AND date_start <> ''"),  # a quote, and a known date
     "Event": ("events", "(SELECT count(*) FROM event_sources s WHERE s.event_id = events.id) > 1"),  # 2+ sources
@@ -69,7 +69,10 @@ FACET_EXAMPLES = {
 def _first(db: Database, table: str, condition: str) -> dict | None:
     for where in (condition, "1"):
         source = "position" if table == "sources" else "(SELECT position FROM sources s WHERE s.id = source_id)"
-        order = f"{source}, rowid" if table != "actors" else "rowid"
+        # Statements' and events' rowids sort by date first (schemas/sort_keys.py); their low 16
+        # bits are the place in the source.
+        within = "rowid & 65535" if table in ("statements", "events") else "rowid"
+        order = f"{source}, {within}" if table != "actors" else "rowid"
         row = db.execute(f"SELECT body FROM {table} WHERE {where} ORDER BY {order} LIMIT 1").fetchone()
         if row is not None:
             return json.loads(row[0])

@@ -268,6 +268,32 @@ def test_a_failed_incremental_build_reports_what_a_full_build_reports_and_keeps_
     assert sorted(p.name for p in db.parent.iterdir() if p.name != "seeds") == ["corpus.db"]  # no temp files
 
 
+def test_a_new_id_that_an_unchanged_later_document_has_fails_as_in_a_full_build(corpus, tmp_path):
+    """The unchanged document is the one that reports the duplicate (it comes second)."""
+    seeds, db = corpus
+    first, later = documents(seeds)[2], documents(seeds)[30]
+    taken = yaml.safe_load((seeds / f"{later}.yaml").read_text(encoding="utf-8"))["statements"][0]["id"]
+    edit(seeds, first, lambda d: d["statements"][0].update(id=taken))
+    with pytest.raises(BuildFailed) as incremental:
+        build_database(seeds, db)
+    with pytest.raises(BuildFailed) as full:
+        build_database(seeds, tmp_path / "full.db", full=True)
+    assert [str(e) for e in incremental.value.errors] == [str(e) for e in full.value.errors]
+    assert any(f"duplicate statement id {taken!r}" in str(e) for e in full.value.errors)
+
+
+def test_a_deleted_annotation_fails_as_in_a_full_build(corpus, tmp_path):
+    seeds, db = corpus
+    before = db.read_bytes()
+    (seeds / f"{documents(seeds)[7]}.yaml").unlink()
+    with pytest.raises(BuildFailed) as incremental:
+        build_database(seeds, db)
+    with pytest.raises(BuildFailed) as full:
+        build_database(seeds, tmp_path / "full.db", full=True)
+    assert [str(e) for e in incremental.value.errors] == [str(e) for e in full.value.errors]
+    assert db.read_bytes() == before
+
+
 def test_a_broken_reference_to_a_changed_document_fails_as_in_a_full_build(corpus, tmp_path):
     """Renaming an event that another document's event is related to: the other document did not
     change, and its reference must still be checked."""
