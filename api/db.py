@@ -88,6 +88,8 @@ class Database:
             self.counts = json.loads(meta["counts"])
             # Absent from databases built before they were recorded: the API then does without.
             self.date_spans = json.loads(meta.get("date_spans", "{}"))
+            # The header of the CSV rows the build stored, by table (exports stream them under it).
+            self.csv_headers: dict[str, str] = json.loads(meta.get("csv_headers", "{}"))
             self._load_actors(conn)
             self._load_places(conn)
         except (sqlite3.DatabaseError, KeyError, ValueError) as exc:

@@ -218,6 +218,7 @@ def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodV
     blp, list_op = resource.blp, resource.list_op
     writer = fmt.writer(resource)
     stored = fmt.stored(resource) if fmt.stored else None
+    header = flatten.csv_reference_bytes([flatten.header(flatten.columns(resource.record_schema))]).decode()
     filename = f"{resource.table}.{fmt.extension}"
     title = _TITLES[fmt.extension]
 
@@ -241,7 +242,10 @@ def _export_view(resource: Resource, fmt: Format, query: Schema) -> type[MethodV
         db = get_db()
         sort = args.get("sort") or resource.default_sort
         searched = request.args.get("q")
-        write, value = (stored, "csv") if stored is not None and not searched else (writer, "body")
+        # The stored rows, unless a search adds highlights or the build wrote other columns.
+        write, value = writer, "body"
+        if stored is not None and not searched and db.csv_headers.get(resource.table) == header:
+            write, value = stored, "csv"
         # Executed here, so that an error is a problem response rather than a cut-off stream.
         cursor = every_record(db, resource.table, conditions(db, resource.filters, args), sort, value)
         rows = _highlighted(

@@ -770,3 +770,21 @@ def test_an_export_without_a_search_streams_the_stored_rows(tmp_path, built_db):
     assert lines == [f"stored {i}" for i in ids]
     searched = client.get("/statements.csv?q=Kursk").get_data().decode()
     assert "stored " not in searched and "Kursk" in searched
+
+
+def test_stored_rows_under_another_header_are_not_streamed(tmp_path, built_db):
+    """Rows stored by a build whose columns were not these (other code, not rebuilt) would be
+    misaligned under this header: the rows are then made from the bodies."""
+    db = tmp_path / "corpus.db"
+    shutil.copy(built_db, db)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE statements SET csv = 'stored ' || id || char(13, 10)")
+    headers = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'csv_headers'").fetchone()[0])
+    headers["statements"] = "id,another_column\r\n"
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'csv_headers'", (json.dumps(headers),))
+    conn.commit()
+    conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(db)}).test_client()
+    body = client.get("/statements.csv").get_data().decode()
+    assert "stored " not in body and body.startswith("id,")
+    assert len(body.split("\r\n")) > 10

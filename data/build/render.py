@@ -35,6 +35,17 @@ _CSV_CELLS: dict[type, flatten.Row] = {
 }
 
 
+def csv_headers() -> dict[str, str]:
+    """The header line (CRLF-terminated) that goes with the stored CSV rows, by table: the API
+    streams stored rows only under the header it would write itself (else rows of another
+    column list, from a build by other code, would be misaligned)."""
+    tables = {"statements": res.Statement, "events": res.Event, "casualties": res.Casualty, "actors": res.Actor}
+    return {
+        table: flatten.csv_reference_bytes([flatten.header(flatten.columns(cls))]).decode("utf-8")
+        for table, cls in tables.items()
+    }
+
+
 def dump_with_csv(cls: type, obj: Record) -> tuple[str, str]:
     """The record's JSON, and its CSV row (CRLF-terminated) as the CSV export has it: made here
     once, so that an export streams rows as it streams bodies."""

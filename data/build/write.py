@@ -19,6 +19,7 @@ from schemas.names import normalize_name
 from . import state, tables
 from .check import Record
 from .index import CorpusIndex
+from .render import csv_headers
 from .state import DocumentState
 
 SCHEMA_VERSION = "4"
@@ -251,6 +252,7 @@ def write_meta(
             {"key": "date_spans", "value": json.dumps(spans)},
             {"key": "code_hash", "value": code_hash},
             {"key": "registry_digest", "value": registry_digest},
+            {"key": "csv_headers", "value": json.dumps(csv_headers())},
         ],
         pk="key",
     )
