@@ -2,14 +2,17 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Where `make serve` listens, and how many gunicorn workers it runs.
+HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 DB := data/corpus.db
 FLASK := $(BIN)/flask --app api
 # The database is stale when any seed or any code that builds it is newer (the same code the
 # build id hashes: every .py under data/ and schemas/).
 BUILD_INPUTS := $(wildcard seeds/*) $(shell find data schemas -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: help install serve test test-fast lint check new-source db db-full spec clean
+.PHONY: help install install-test serve test test-fast lint check new-source db db-full spec clean
 
 # The first target: `make` alone lists the targets.
 help: ## List the targets, one line each
@@ -20,20 +23,28 @@ help: ## List the targets, one line each
 TEST_DEPS :=
 -include $(sort $(wildcard mk/*.mk))
 
-$(BIN)/.installed: pyproject.toml
+# Two stamps: the runtime (what `make serve` needs) and the test extras on top (what `make test`,
+# `make lint` and the tool chains need), so a server's .venv carries no test tools.
+$(BIN)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed ## Create .venv with the project and its test tools
+install: $(BIN)/.runtime ## Create .venv with the project and its runtime only (what serving needs)
 
-$(DB): $(BUILD_INPUTS) | $(BIN)/.installed
+install-test: $(BIN)/.installed ## Add the test extras to .venv (pytest, schemathesis, ruff, mypy, ...)
+
+$(DB): $(BUILD_INPUTS) | $(BIN)/.runtime
 	$(FLASK) build-db
 
 db: $(DB) ## Build data/corpus.db from seeds/ (when stale; incremental when it exists)
 
-db-full: | $(BIN)/.installed ## Build data/corpus.db from scratch (flask build-db --full)
+db-full: | $(BIN)/.runtime ## Build data/corpus.db from scratch (flask build-db --full)
 	$(FLASK) build-db --full
 
 # Validate the annotations without touching the database.
@@ -49,17 +60,17 @@ new-source: install ## Add FILE=article.txt to seeds/ with a draft annotation (P
 spec: $(DB) ## Regenerate openapi.yaml from the code (its examples are records of the built database)
 	$(FLASK) spec --output openapi.yaml
 
-serve: $(DB) ## Serve the API with gunicorn on 127.0.0.1:PORT (default 8000)
-	$(BIN)/gunicorn --config api/gunicorn_conf.py --bind 127.0.0.1:$(PORT) 'api:create_app()'
+serve: $(DB) ## Serve the API with gunicorn on HOST:PORT (default 127.0.0.1:8000), WORKERS workers (default 2)
+	$(BIN)/gunicorn --config api/gunicorn_conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) 'api:create_app()'
 
-test: install $(TEST_DEPS) ## Every test: in-process, live servers, tool chains (~3 min)
+test: install-test $(TEST_DEPS) ## Every test: in-process, live servers, tool chains (~15 min)
 	$(BIN)/pytest
 
 # The in-process tier: no server process, no external tool chain, no large synthetic corpus.
-test-fast: install ## In-process tests only (no live, tools or slow tests; ~20 s)
+test-fast: install-test ## In-process tests only (no live, tools or slow tests; ~20 s)
 	$(BIN)/pytest -m "not live and not tools and not slow"
 
-lint: install ## ruff check, ruff format --check and mypy
+lint: install-test ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

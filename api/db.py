@@ -28,6 +28,17 @@ REBUILD_COMMANDS = ("build-db", "new-source")
 QUICK_CHECK_MAX_BYTES = 256 * 2**20
 
 
+def _per_os_thread():
+    """Storage per OS thread. Under gunicorn's gevent worker (`make serve`) ``threading.local`` is
+    per greenlet, i.e. per client connection, which would open a connection each; the original is
+    per OS thread, and its greenlets share one safely (one runs at a time, a query never yields)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a runtime dependency
+        return threading.local()
+    return monkey.get_original("threading", "local")() if monkey.is_module_patched("threading") else threading.local()
+
+
 class DatabaseUnavailable(Exception):
     """There is no database to serve (not built yet); the API answers 503."""
 
@@ -64,7 +75,7 @@ class Database:
         st = self.path.stat()
         self.identity = (st.st_ino, st.st_mtime_ns, st.st_size)
         check_file(self.path)
-        self._local = threading.local()
+        self._local = _per_os_thread()
         self._counts: OrderedDict = OrderedDict()
         self.memo: dict = {}  # what the request path derives from this immutable file, kept per worker
         try:

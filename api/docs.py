@@ -9,7 +9,7 @@ from pathlib import Path
 
 import flask_swagger_ui
 import yaml
-from flask import Blueprint, current_app, request, send_from_directory
+from flask import Blueprint, current_app, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from .http import DOCS_CSP
@@ -70,6 +70,11 @@ def docs_page():
     response = send_from_directory(STATIC, "docs.html", max_age=60)
     response.headers["Content-Security-Policy"] = DOCS_CSP
     return response
+
+
+@bp.route("/docs/")
+def docs_page_with_slash():
+    return redirect("/docs", code=308)
 
 
 @bp.route("/docs/<path:name>")

@@ -52,10 +52,22 @@ def _invalid_params(messages) -> list[dict]:
     return found
 
 
+# The order of Allow everywhere (405s and OPTIONS): Werkzeug lists a rule's methods in set order,
+# which changes with the process's hash seed.
+METHOD_ORDER = ("GET", "HEAD", "OPTIONS")
+
+
+def allow_header(methods) -> str:
+    known = [m for m in METHOD_ORDER if m in methods]
+    return ", ".join(known + sorted(set(methods) - set(METHOD_ORDER)))
+
+
 def handle_http_exception(error):
     data = getattr(error, "data", None) or {}
     headers = dict(error.get_headers()) if error.code == 405 else {}
     headers.pop("Content-Type", None)
+    if "Allow" in headers:
+        headers["Allow"] = allow_header([m.strip() for m in headers["Allow"].split(",")])
     headers.update(data.get("headers") or {})
     if "messages" in data:
         params = _invalid_params(data["messages"])

@@ -1,6 +1,12 @@
 """gunicorn settings for `make serve` (production WSGI server; never Flask's debug server)."""
 
+import fcntl
+import importlib.util
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import gunicorn
 import gunicorn.util
@@ -10,17 +16,96 @@ gunicorn.SERVER = "anchored-news"
 gunicorn.SERVER_SOFTWARE = "anchored-news"
 
 workers = int(os.environ.get("WORKERS", "2"))
-worker_class = "sync"
+# gevent: a connection costs a greenlet, not a worker, so slow clients (slowloris) cannot take the
+# workers away from everyone else when the server is exposed directly (`make serve`). Behind a
+# buffering proxy (`make cluster`: nginx reads whole requests first) WORKER_CLASS=sync is enough.
+worker_class = os.environ.get("WORKER_CLASS", "gevent")
+worker_connections = 1000  # per worker, gevent only
 timeout = 30
 graceful_timeout = 10
-keepalive = 2
+# The header timeout: under gevent a request's line and headers must arrive within `keepalive`
+# seconds of the connection (or of the previous response), or the connection is closed
+# (gunicorn's AsyncWorker reads each request under gevent.Timeout(keepalive)).
+keepalive = int(os.environ.get("HEADER_TIMEOUT", "5"))
 # Above the app's own 2048-byte query-string limit, so the app answers with a problem document.
 limit_request_line = 8190
 limit_request_fields = 100
-accesslog = "-" if os.environ.get("ACCESS_LOG") else None
+
+
+def _load_access_log():
+    """api/access_log.py by path: importing ``api.access_log`` would load the app into the master."""
+    spec = importlib.util.spec_from_file_location("anchored_news_access_log", Path(__file__).with_name("access_log.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ACCESS_LOG: unset -> no access log; "json" -> JSON lines; anything else ("text", "1") -> text
+# with the request id (api/access_log.py).
+_access_log = _load_access_log()
+_access_mode = _access_log.mode(os.environ.get("ACCESS_LOG"))
+accesslog = "-" if _access_mode else None
+if _access_mode == "json":
+    logger_class = _access_log.JsonLogger
+elif _access_mode == "text":
+    access_log_format = _access_log.TEXT_FORMAT
 preload_app = False
 # The control socket (gunicornc: add/remove workers, reload, stop) is not needed to serve; off.
 control_socket_disable = True
+
+
+# Metrics (api/metrics.py): prometheus_client's multiprocess mode, each worker writing its values to
+# files in PROMETHEUS_MULTIPROC_DIR and a scrape summing them. The directory belongs to one master:
+# unset, the master makes a private temporary one at start and removes it at exit; set (by the
+# operator), its stale files are deleted at start, and a lock on it keeps a second master from
+# using it at the same time (it refuses to start). The variable is set in the master before any
+# worker is forked, and the master never imports the app or prometheus_client before that: the
+# mode is chosen when prometheus_client is imported. A master that finds the variable set by
+# another master (a re-exec'd one, USR2) makes its own directory too.
+_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_METRICS_OWNER = "ANCHORED_NEWS_METRICS_DIR_OWNER"  # the pid of the master that made the directory
+_metrics: dict = {"path": None, "created": False, "lock": None}
+
+
+def on_starting(server):
+    if "prometheus_client.values" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set")
+    path = os.environ.get(_METRICS_DIR)
+    created = not path or _METRICS_OWNER in os.environ
+    if created:
+        path = tempfile.mkdtemp(prefix="anchored-news-metrics-")  # mode 0700, a new name every time
+        os.environ[_METRICS_DIR] = path
+        os.environ[_METRICS_OWNER] = str(os.getpid())
+    else:
+        os.makedirs(path, exist_ok=True)
+    lock = open(os.path.join(path, ".lock"), "a")  # noqa: SIM115 - held until the master exits
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise RuntimeError(
+            f"PROMETHEUS_MULTIPROC_DIR={path} is in use by another gunicorn master; give each its own "
+            "directory (or leave the variable unset: each master then makes a private one)"
+        ) from None
+    for stale in Path(path).glob("*.db"):  # a previous run's values
+        stale.unlink()
+    _metrics.update(path=path, created=created, lock=lock)
+    server.log.info("Metrics of the workers in %s", path)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges go with it (counters and histograms stay in the sum)."""
+    if _metrics["path"]:
+        from prometheus_client import multiprocess  # after on_starting set the directory
+
+        multiprocess.mark_process_dead(worker.pid, _metrics["path"])
+
+
+def on_exit(server):
+    if _metrics["lock"] is not None:
+        _metrics["lock"].close()
+    if _metrics["created"] and _metrics["path"]:
+        shutil.rmtree(_metrics["path"], ignore_errors=True)
 
 
 def post_worker_init(worker):
@@ -43,6 +128,10 @@ def _write_problem(sock, status_int, reason, mesg):
         f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n"
     )
     gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+    # The rest of the refused request may still be unread: closing now would reset the connection
+    # and the client could lose the answer. The sync worker closes gracefully after this; gevent's
+    # (AsyncWorker) closes at once, so the graceful close (FIN, drain, close) is done here for both.
+    gunicorn.util.close_graceful(sock)
 
 
 gunicorn.util.write_error = _write_problem

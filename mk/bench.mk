@@ -18,12 +18,12 @@ $(BENCH_VENV)/.installed: mk/bench.mk
 
 /usr/bin/wrk:
 	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y -qq wrk
+	$(SUDO) apt-get install -y -qq --no-install-recommends wrk
 
-bench-deps: install $(BENCH_VENV)/.installed /usr/bin/wrk ## Install wrk and bench/.venv (Datasette, uvicorn, py-spy)
+bench-deps: install-test $(BENCH_VENV)/.installed /usr/bin/wrk ## Install wrk and bench/.venv (Datasette, uvicorn, py-spy)
 
 # Just the synthetic corpora and their databases (build time and peak RSS in bench/work/*/build.json).
-bench-corpus: install ## Generate and build only the synthetic corpora of BENCH_SIZES
+bench-corpus: install-test ## Generate and build only the synthetic corpora of BENCH_SIZES
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'bench'); import run; [run.ensure_corpus(int(s), 1, True) for s in '$(BENCH_SIZES)'.split(',')]"
 
 bench: bench-deps ## The load benchmark: API vs Datasette vs floor (bench/work/results.md)

@@ -1,5 +1,7 @@
 # The contract tool chain (tests/contract/): npm tools pinned in package-lock.json, and Debian's
 # Chromium for the /docs test. `make test` sets both up first; each step runs only when needed.
+# Chromium comes without Debian's recommended packages (~115 of them), plus the one font family the
+# screenshots need.
 NPM ?= npm
 CHROMIUM_BIN ?= /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
@@ -21,11 +23,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 $(CHROMIUM_BIN):
 	$(CONTRACT_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	$(CONTRACT_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+	$(CONTRACT_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
 	@test -x $@
 
 # Only the contract tests.
-contract-test: install contract-deps ## Only the contract tests (tests/contract)
+contract-test: install-test contract-deps ## Only the contract tests (tests/contract)
 	$(BIN)/pytest tests/contract
 
 # Record the current spec as the released one (after its CHANGELOG.md entry and `make spec`).

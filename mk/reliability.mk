@@ -18,5 +18,5 @@ reliability-deps: ## Install wrk (Debian) for the load tests and the soak
 	}
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk could not be installed" >&2; exit 1; }
 
-soak: install reliability-deps ## The 60 s soak of gunicorn with wrk (scripts/soak.py)
+soak: install-test reliability-deps ## The 60 s soak of gunicorn with wrk (scripts/soak.py)
 	$(BIN)/python scripts/soak.py --duration 60 --connections 64 $(SOAK_ARGS)

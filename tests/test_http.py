@@ -1,8 +1,11 @@
 """ETags, caching, compression, CORS and security headers."""
 
 import gzip
+import os
+import subprocess
+import sys
 
-from .conftest import get_json
+from .conftest import ROOT, get_json
 
 
 def test_strong_etag_and_304(client):
@@ -119,3 +122,33 @@ def test_preflight_allows_the_headers_the_browser_asks_for(client):
     assert preflight("x-ok,not a header") == fixed
     assert preflight("x-ok,(bad)") == fixed
     assert preflight("") == fixed
+
+
+def test_allow_lists_the_methods_in_one_order_whatever_the_hash_seed(built_db):
+    """Werkzeug's 405 lists a rule's methods in set order, which follows the process's hash seed;
+    the API's Allow is the same on every 405 and OPTIONS, in every process."""
+    script = (
+        "import sys; from api import create_app; "
+        "c = create_app({'TESTING': True, 'DATABASE': sys.argv[1]}).test_client(); "
+        "print('|'.join([c.delete(u).headers['Allow'] for u in ('/statements', '/docs', '/health')] "
+        "+ [c.options('/statements').headers['Allow']]))"
+    )
+    seen = set()
+    for seed in ("1", "3", "4", "6"):
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(built_db)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout.strip()
+        seen.update(out.split("|"))
+    assert seen == {"GET, HEAD, OPTIONS"}
+
+
+def test_docs_with_a_trailing_slash_redirects_to_docs(client):
+    response = client.get("/docs/")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/docs"
+    assert client.get("/docs/", follow_redirects=True).status_code == 200

@@ -1,0 +1,238 @@
+"""`make serve` as its users run it: HOST, PORT and WORKERS are honoured, slow clients cannot stall
+it, and a fresh clone serves with a .venv that holds the runtime only."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from scripts.live_server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = (ROOT / "api" / "gunicorn_conf.py").read_text(encoding="utf-8")
+# The header timeout make serve runs with: the default of HEADER_TIMEOUT in api/gunicorn_conf.py.
+HEADER_TIMEOUT = float(re.search(r'HEADER_TIMEOUT", "(\d+)"', GUNICORN_CONF).group(1))
+TEST_TOOLS = ("pytest", "schemathesis", "hypothesis", "openapi-python-client", "pact-python", "ruff", "mypy")
+
+
+class MakeServe:
+    """`make serve` in ``cwd`` with the given environment, in its own process group; stopped (the
+    group: make and gunicorn) on leaving the block."""
+
+    def __init__(self, cwd: Path, host: str, port: int, env: dict[str, str] | None = None, timeout: float = 60):
+        self.host, self.port, self.cwd = host, port, cwd
+        self.log = cwd / f".make-serve-{port}.log" if cwd != ROOT else Path(f"/tmp/make-serve-{port}.log")
+        self._env = {**os.environ, "HOST": host, "PORT": str(port), **(env or {})}
+        self._timeout = timeout
+
+    def __enter__(self) -> MakeServe:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["make", "serve"],
+                cwd=self.cwd,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self._timeout
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"make serve exited {self.process.returncode}:\n{self.tail()}")
+            try:
+                if get(self.host, self.port, "/health", timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise AssertionError(f"make serve did not answer on {self.host}:{self.port}:\n{self.tail()}")
+            time.sleep(0.2)
+
+    def tail(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+    def __exit__(self, *exc) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def get(host: str, port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    """One request on a new connection, as another client would make it."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def gunicorn_workers(make_pid: int) -> int:
+    """How many worker processes the gunicorn under this `make` runs (its children's children)."""
+    children = subprocess.run(["pgrep", "-P", str(make_pid)], capture_output=True, text=True).stdout.split()
+    masters = [pid for pid in children if "gunicorn" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert len(masters) == 1, children
+    return len(subprocess.run(["pgrep", "-P", masters[0]], capture_output=True, text=True).stdout.split())
+
+
+@pytest.mark.live
+def test_make_serve_honours_host_port_and_workers():
+    port = free_port()
+    with MakeServe(ROOT, "127.0.0.2", port, {"WORKERS": "3"}) as server:
+        status, body = get("127.0.0.2", port, "/statements?limit=1")
+        assert status == 200 and b'"data"' in body
+        with pytest.raises(OSError):  # bound to HOST only
+            get("127.0.0.1", port, "/health", timeout=1)
+        assert gunicorn_workers(server.process.pid) == 3
+
+
+class SlowClients:
+    """``count`` connections that send a request line, then one header line a second, never the
+    blank line that ends the headers (slowloris), for at most ``seconds``. Records when the server
+    closed each one, after how long."""
+
+    def __init__(self, host: str, port: int, count: int, seconds: float):
+        self.sockets = [socket.create_connection((host, port)) for _ in range(count)]
+        self.opened = time.monotonic()
+        self.closed_after: dict[int, float] = {}
+        for s in self.sockets:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: slow\r\n")
+        self._stop = self.opened + seconds
+        self._threads = [threading.Thread(target=self._trickle), threading.Thread(target=self._watch)]
+        for thread in self._threads:
+            thread.start()
+
+    def _trickle(self) -> None:
+        while time.monotonic() < self._stop and len(self.closed_after) < len(self.sockets):
+            for i, s in enumerate(self.sockets):
+                if i not in self.closed_after:
+                    try:
+                        s.sendall(b"X-Trickle: 1\r\n")
+                    except OSError:
+                        pass
+            time.sleep(1)
+
+    def _watch(self) -> None:
+        with selectors.DefaultSelector() as sel:
+            for i, s in enumerate(self.sockets):
+                sel.register(s, selectors.EVENT_READ, i)
+            while time.monotonic() < self._stop and len(self.closed_after) < len(self.sockets):
+                for key, _ in sel.select(timeout=0.2):
+                    try:
+                        data = key.fileobj.recv(4096)  # type: ignore[union-attr]
+                    except OSError:
+                        data = b""
+                    if not data:  # closed by the server (a response would also count as not stalled)
+                        self.closed_after[key.data] = time.monotonic() - self.opened
+                        sel.unregister(key.fileobj)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        for s in self.sockets:
+            s.close()
+
+
+def probe(host: str, port: int, seconds: float) -> tuple[list[float], int]:
+    """Another client's requests, one after another on new connections, for ``seconds``:
+    their latencies and how many failed (an error or a timeout of 2 s)."""
+    latencies, failures = [], 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for path in ("/health", "/statements?actor=Seoul&limit=5"):
+            start = time.monotonic()
+            try:
+                status, _ = get(host, port, path)
+                failures += status != 200
+            except OSError:
+                failures += 1
+            latencies.append(time.monotonic() - start)
+    return latencies, failures
+
+
+@pytest.mark.live
+def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_header_timeout():
+    port = free_port()
+    with MakeServe(ROOT, "127.0.0.1", port):
+        slow = SlowClients("127.0.0.1", port, 256, seconds=HEADER_TIMEOUT + 4)
+        try:
+            latencies, failures = probe("127.0.0.1", port, seconds=HEADER_TIMEOUT - 1)
+        finally:
+            slow.join()
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99)]
+    print(f"{len(latencies)} requests beside 256 slow clients: p99 {p99 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
+    assert failures == 0
+    assert len(latencies) > 200
+    assert p99 < 0.100
+    # Every slow connection is dropped once the header timeout has passed, and not long before.
+    assert len(slow.closed_after) == 256
+    assert HEADER_TIMEOUT - 0.5 <= min(slow.closed_after.values())
+    assert max(slow.closed_after.values()) <= HEADER_TIMEOUT + 2.5
+
+
+@pytest.mark.live
+def test_the_probe_sees_a_stall_when_workers_wait_for_slow_clients():
+    """The control: sync workers (one connection each) are taken by as many slow clients, and the
+    probe above then fails, so its zero failures mean something."""
+    port = free_port()
+    with MakeServe(ROOT, "127.0.0.1", port, {"WORKER_CLASS": "sync", "WORKERS": "2"}):
+        slow = SlowClients("127.0.0.1", port, 4, seconds=4)
+        try:
+            _, failures = probe("127.0.0.1", port, seconds=2)
+        finally:
+            slow.join()
+    assert failures > 0
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_a_fresh_clone_serves_on_host_with_the_runtime_only(tmp_path):
+    """The issue's check: a fresh clone's `HOST=127.0.0.2 PORT=… make serve` installs .venv, builds
+    the database and answers on 127.0.0.2, and its .venv has none of the test tools."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    port = free_port()
+    with MakeServe(clone, "127.0.0.2", port, timeout=600):
+        status, body = get("127.0.0.2", port, "/health")
+        assert status == 200 and b'"build_id"' in body
+    installed = subprocess.run(
+        [str(clone / ".venv" / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.lower()
+    names = {line.split("==")[0].replace("_", "-") for line in installed.splitlines()}
+    assert "gunicorn" in names and "flask" in names and "gevent" in names
+    assert not names & set(TEST_TOOLS), names & set(TEST_TOOLS)
+    assert not (clone / ".venv" / "bin" / "pytest").exists()
+
+
+def test_make_help_lists_every_target():
+    out = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    listed = {line.split()[0] for line in out.splitlines() if line.strip()}
+    makefiles = [ROOT / "Makefile", *sorted((ROOT / "mk").glob("*.mk"))]
+    phony = set()
+    for makefile in makefiles:
+        for line in makefile.read_text(encoding="utf-8").splitlines():
+            if line.startswith(".PHONY:"):
+                phony.update(line.split(":", 1)[1].split())
+    assert phony and phony <= listed, phony - listed
