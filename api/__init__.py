@@ -53,6 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     docs.init_app(app, Path(app.config["SPEC_FILE"]))
     explorer.init_app(app)
     http.init_app(app)
+    from . import observability  # here, not at the top: see api.metrics on multiprocess mode
+
+    observability.init_app(app)
 
     from .spec import spec_command
 

@@ -21,8 +21,8 @@ COMPRESSIBLE = ("application/json", "application/problem+json", "application/yam
 # before the view runs and a matching If-None-Match costs no query at all.
 DATA_BLUEPRINTS = {"statements", "events", "casualties", "actors", "sources", "vocabularies"}
 # Response headers a page's script may read (CORS); the request headers a preflight allows by default.
-EXPOSED_HEADERS = "ETag, Link, Retry-After, Content-Disposition"
-ALLOWED_HEADERS = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+EXPOSED_HEADERS = "ETag, Link, Retry-After, Content-Disposition, X-Request-Id"
+ALLOWED_HEADERS = "Accept, Accept-Encoding, If-None-Match, Content-Type, X-Request-Id"
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token: what a header name is
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (

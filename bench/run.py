@@ -5,7 +5,7 @@
 For each corpus size: generate the synthetic seeds (bench/generate.py, cached by size and seed),
 build them with the project's own build command (timed, peak RSS from /usr/bin/time -v), start
 
-  * api       this API: gunicorn, 2 sync workers, 127.0.0.1 (api/gunicorn_conf.py, as `make serve`)
+  * api       this API: gunicorn, 2 gevent workers, 127.0.0.1 (api/gunicorn_conf.py, as `make serve`)
   * ds        Datasette 0.65, immutable, its ASGI app on 2 uvicorn workers, TCP_NODELAY, default JSON
   * ds-lite   the same Datasette with `_nocount=1&_nofacet=1`
   * floor     bare Flask + sqlite3 on gunicorn, 2 sync workers, running the SQL this API issues for
@@ -403,7 +403,7 @@ def cpu_seconds(server: LiveServer) -> dict[int, float]:
 
 
 def start_api(db: Path, log_path: Path) -> LiveServer:
-    """This API as `make serve` runs it: gunicorn, api/gunicorn_conf.py, 2 sync workers."""
+    """This API as `make serve` runs it: gunicorn, api/gunicorn_conf.py (gevent workers), 2 workers."""
     return LiveServer(
         db,
         command=lambda port: gunicorn_command(port, workers=2, gunicorn=VENV / "gunicorn"),

@@ -115,7 +115,7 @@ def test_preflight_allows_the_headers_the_browser_asks_for(client):
         assert "Access-Control-Request-Headers" in response.headers["Vary"]
         return response.headers["Access-Control-Allow-Headers"]
 
-    fixed = "Accept, Accept-Encoding, If-None-Match, Content-Type"
+    fixed = "Accept, Accept-Encoding, If-None-Match, Content-Type, X-Request-Id"
     assert preflight() == fixed
     assert preflight("cache-control,x-requested-with") == "cache-control, x-requested-with"
     assert preflight(" if-none-match , x-client-version ,") == "if-none-match, x-client-version"

@@ -4,6 +4,7 @@ it, and a fresh clone serves with a .venv that holds the runtime only."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import selectors
@@ -18,6 +19,8 @@ import pytest
 
 from scripts.live_server import free_port
 
+from .doc_blocks import blocks, commands
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = (ROOT / "api" / "gunicorn_conf.py").read_text(encoding="utf-8")
 # The header timeout make serve runs with: the default of HEADER_TIMEOUT in api/gunicorn_conf.py.
@@ -29,8 +32,16 @@ class MakeServe:
     """`make serve` in ``cwd`` with the given environment, in its own process group; stopped (the
     group: make and gunicorn) on leaving the block."""
 
-    def __init__(self, cwd: Path, host: str, port: int, env: dict[str, str] | None = None, timeout: float = 60):
-        self.host, self.port, self.cwd = host, port, cwd
+    def __init__(
+        self,
+        cwd: Path,
+        host: str,
+        port: int,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        command: str = "make serve",
+    ):
+        self.host, self.port, self.cwd, self.command = host, port, cwd, command
         self.log = cwd / f".make-serve-{port}.log" if cwd != ROOT else Path(f"/tmp/make-serve-{port}.log")
         self._env = {**os.environ, "HOST": host, "PORT": str(port), **(env or {})}
         self._timeout = timeout
@@ -38,7 +49,7 @@ class MakeServe:
     def __enter__(self) -> MakeServe:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                ["make", "serve"],
+                ["sh", "-c", self.command],
                 cwd=self.cwd,
                 env=self._env,
                 stdout=log,
@@ -74,11 +85,11 @@ class MakeServe:
             self.process.wait()
 
 
-def get(host: str, port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def get(host: str, port: int, path: str, timeout: float = 2.0, headers: dict | None = None) -> tuple[int, bytes]:
     """One request on a new connection, as another client would make it."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -93,15 +104,39 @@ def gunicorn_workers(make_pid: int) -> int:
     return len(subprocess.run(["pgrep", "-P", masters[0]], capture_output=True, text=True).stdout.split())
 
 
+# The `make serve` commands of the README and docs/operating.md, run as written (sh -c), but for
+# the port: a free one replaces the documented one, through PORT.
+SERVE_COMMANDS = [
+    (block.id, command)
+    for doc in ("README.md", "docs/operating.md")
+    for block in blocks(doc, run_by="tests/test_serve.py")
+    for command in commands(block)
+    if "make serve" in command
+]
+
+
 @pytest.mark.live
-def test_make_serve_honours_host_port_and_workers():
+@pytest.mark.parametrize("where, command", SERVE_COMMANDS, ids=[f"{w}:{c}" for w, c in SERVE_COMMANDS])
+def test_the_documented_serve_commands_run_as_written(where, command, tmp_path):
+    assignments = dict(re.findall(r"(?:^|\s)([A-Z_]+)=(\S+)(?=\s)", command.split("make serve")[0]))
+    host = assignments.get("HOST", "127.0.0.1")
+    assert host.startswith("127."), f"{where}: tests listen on loopback only"
     port = free_port()
-    with MakeServe(ROOT, "127.0.0.2", port, {"WORKERS": "3"}) as server:
-        status, body = get("127.0.0.2", port, "/statements?limit=1")
+    command = re.sub(r"\bPORT=\d+", f"PORT={port}", command)
+    env = {"PORT": str(port), "HOST": "127.0.0.1"}  # what a command does not set
+    with MakeServe(ROOT, host, port, env, command=command) as server:
+        status, body = get(host, port, "/statements?limit=1", headers={"X-Request-Id": "doc-check-1"})
         assert status == 200 and b'"data"' in body
-        with pytest.raises(OSError):  # bound to HOST only
-            get("127.0.0.1", port, "/health", timeout=1)
-        assert gunicorn_workers(server.process.pid) == 3
+        if host != "127.0.0.1":
+            with pytest.raises(OSError):  # bound to HOST only
+                get("127.0.0.1", port, "/health", timeout=1)
+        assert gunicorn_workers(server.process.pid) == int(assignments.get("WORKERS", "2"))
+        if assignments.get("ACCESS_LOG") == "json":
+            deadline = time.monotonic() + 5
+            while "doc-check-1" not in server.tail() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            line = next(line for line in server.tail().splitlines() if "doc-check-1" in line)
+            assert json.loads(line)["request_id"] == "doc-check-1"
 
 
 class SlowClients:
@@ -179,7 +214,9 @@ def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_head
             slow.join()
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99)]
-    print(f"{len(latencies)} requests beside 256 slow clients: p99 {p99 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
+    print(
+        f"{len(latencies)} requests beside 256 slow clients: p99 {p99 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+    )
     assert failures == 0
     assert len(latencies) > 200
     assert p99 < 0.100

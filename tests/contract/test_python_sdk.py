@@ -6,25 +6,41 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import venv
 
 import pytest
 import yaml
 
+from ..doc_blocks import blocks, commands
 from .conftest import ROOT, SPEC, VENV_BIN, run
 
 # Runs external tool chains: not in `make test-fast` (tests using live_server are marked `live` too).
 pytestmark = pytest.mark.tools
 
 EXERCISE = ROOT / "tests" / "contract" / "sdk_python_exercise.py"
-# How the SDK is generated (README "Generate a client"): NDJSON exports read as bytes.
+# How the SDK is generated (docs/clients.md): NDJSON exports read as bytes.
 CONFIG = ROOT / "clients" / "python" / "config.yaml"
+
+
+def documented_options() -> list[str]:
+    """The options of docs/clients.md's `openapi-python-client generate`, but where it reads and writes:
+    the SDK tested here is generated as the doc tells users to generate theirs."""
+    (command,) = [c for b in blocks("docs/clients.md") for c in commands(b) if "openapi-python-client generate" in c]
+    words = shlex.split(command.split("#")[0])
+    options = words[words.index("generate") + 1 :]
+    for option in ("--path", "--output-path"):
+        del options[options.index(option) : options.index(option) + 2]
+    return [str(ROOT / o) if (ROOT / o).is_file() else o for o in options]
+
+
 # The generated package's runtime dependencies, pinned to what this project's own venv runs.
 CONSTRAINTS = "httpx==0.28.1\nattrs==26.1.0\n"
 
 
 def test_generated_python_sdk_calls_every_operation(live_server, tmp_path):
+    assert documented_options() == ["--fail-on-warning", "--config", str(CONFIG)]
     output = tmp_path / "client"
     generated = run(
         [
@@ -34,9 +50,7 @@ def test_generated_python_sdk_calls_every_operation(live_server, tmp_path):
             SPEC,
             "--output-path",
             output,
-            "--fail-on-warning",
-            "--config",
-            CONFIG,
+            *documented_options(),
         ],
         # its post-generation hooks run ruff, which is in this project's venv
         env={"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"},

@@ -1,5 +1,5 @@
 // Who in Seoul said what: fetches GET /statements?actor=Seoul through openapi-fetch, typed by
-// src/schema.d.ts (generated from openapi.yaml by openapi-typescript; see README "Generate a client"),
+// src/schema.d.ts (generated from openapi.yaml by openapi-typescript; see docs/clients.md),
 // and renders the speakers' names as HTML.
 import createClient from "openapi-fetch";
 import type { components, operations, paths } from "./schema.js";
