@@ -1,0 +1,246 @@
+"""`make cluster` and `make deploy-data`: nginx in front of gunicorn replicas, run by ops/cluster.py.
+
+Load tests put wrk (16 connections) on nginx while a replica is killed or the data is redeployed,
+and count every socket error and every answer that is not 2xx/3xx as a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ops import nginx
+from ops.procs import spawn, stop_group
+from ops.replicas import health, listen
+from scripts.live_server import free_port
+
+from ..conftest import ROOT, SEEDS
+from ..reliability.helpers import check_problem
+from .helpers import Load, group_alive, http_get
+
+pytestmark = pytest.mark.live
+
+STATEMENT = re.compile(r"^(  summary: )(.+)$", re.MULTILINE)
+
+
+def builds_of(state: dict) -> list[str | None]:
+    """The build id each replica reports on its own port (not through nginx)."""
+    return [(health(r["port"]) or {}).get("build_id") for r in state["replicas"]]
+
+
+def changed_seeds(folder: Path) -> tuple[Path, str]:
+    """A copy of seeds/ with one statement's summary changed: another build id, same corpus shape."""
+    seeds = folder / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    document = sorted(p for p in seeds.glob("*.yaml") if "statements:" in p.read_text())[0]
+    marker = f"(changed by the rolling-update test {time.time_ns()})"
+    text = document.read_text()
+    head, statements = text.split("\nstatements:\n", 1)  # the first statement's summary, not the document's
+    statements = STATEMENT.sub(lambda m: f"{m.group(1)}{m.group(2)} {marker}", statements, count=1)
+    document.write_text(f"{head}\nstatements:\n{statements}")
+    assert document.read_text() != text
+    return seeds, marker
+
+
+def wait_until(predicate, timeout: float, step: float = 0.05) -> float:
+    """Seconds until ``predicate()`` held; AssertionError after ``timeout``."""
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, f"not within {timeout} s"
+        time.sleep(step)
+    return time.monotonic() - started
+
+
+# --------------------------------------------------------------------------------------------
+# Faults and deploys under load
+
+
+def test_a_replica_killed_under_load_costs_no_request_and_is_restarted(start_cluster, tmp_path):
+    cluster = start_cluster(replicas=3)
+    before = cluster.state()
+    victim = before["replicas"][1]
+    with Load(cluster.url, tmp_path) as load:
+        time.sleep(2)
+        os.killpg(victim["pid"], signal.SIGKILL)  # the gunicorn master and its worker at once
+
+        def restarted() -> bool:
+            state = cluster.state()
+            replica = state["replicas"][1] if state else {}
+            return replica.get("pid") not in (None, victim["pid"]) and health(replica["port"]) is not None
+
+        restart_seconds = wait_until(restarted, 60)
+        time.sleep(2)  # and under load for a while after it
+        result = load.stop()
+    print(f"\nkill -9 of replica 1 (pid {victim['pid']}): {result.summary()}")
+    print(f"replica restarted and answering in {restart_seconds:.2f} s after the kill")
+    assert result.requests > 1000, result.summary()
+    assert result.failures == 0, result.summary()
+    state = cluster.state()
+    assert [r["slot_port"] for r in state["replicas"]] == [r["slot_port"] for r in before["replicas"]]
+    assert builds_of(state) == [before["build_id"]] * 3  # every replica answers, the restarted one too
+    assert state["restarts"] and state["restarts"][-1]["pid_before"] == victim["pid"]
+    assert not group_alive(victim["pid"])
+    print(f"supervisor's own figure: died -> ready in {state['restarts'][-1]['seconds']} s")
+
+
+def test_a_rolling_data_update_under_load_fails_no_request(start_cluster, tmp_path):
+    cluster = start_cluster(replicas=3)
+    old_build = cluster.state()["build_id"]
+    seeds, marker = changed_seeds(tmp_path)
+    with Load(cluster.url, tmp_path) as load:
+        time.sleep(1.5)
+        started = time.monotonic()
+        deployed = cluster.deploy({"ANCHORED_NEWS_SEEDS": str(seeds)})
+        deploy_seconds = time.monotonic() - started
+        time.sleep(1.5)
+        result = load.stop()
+    print(f"\nrolling update of 3 replicas under load, {deploy_seconds:.1f} s (build and roll):\n{deployed.stderr}")
+    print(result.summary())
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert result.requests > 1000, result.summary()
+    assert result.failures == 0, result.summary()
+    state = cluster.state()
+    new_build = state["build_id"]
+    assert new_build != old_build
+    assert state["deploy"]["status"] == "done" and state["deploy"]["moved"] == 3
+    print(f"the roll itself (supervisor): {state['deploy']['seconds']} s")
+    assert builds_of(state) == [new_build] * 3  # each replica, asked on its own port
+    assert set(result.builds) == {old_build, new_build}  # the load saw the switch happen
+    # the new data is served through nginx (a page nobody asked for before: not in the cache)
+    status, headers, body = http_get(cluster.url + "/statements?limit=100")
+    assert status == 200 and marker in body.decode()
+    # the release file no replica serves any more is gone; the database file is the new build
+    releases = sorted(p.name for p in (cluster.run_dir / "releases").glob("*.db"))
+    assert releases == [f"{new_build}.db"]
+
+
+def test_a_failed_build_deploys_nothing(start_cluster, tmp_path):
+    cluster = start_cluster(replicas=2)
+    before = cluster.state()
+    seeds = tmp_path / "broken-seeds"
+    shutil.copytree(SEEDS, seeds)
+    document = sorted(p for p in seeds.glob("*.yaml") if "stance:" in p.read_text())[0]
+    document.write_text(re.sub(r"stance: \w+", "stance: not-a-stance", document.read_text(), count=1))
+    deployed = cluster.deploy({"ANCHORED_NEWS_SEEDS": str(seeds)})
+    assert deployed.returncode != 0
+    assert "the build failed" in deployed.stderr and "nothing was deployed" in deployed.stderr, deployed.stderr
+    after = cluster.state()
+    assert [r["pid"] for r in after["replicas"]] == [r["pid"] for r in before["replicas"]]
+    assert builds_of(after) == [before["build_id"]] * 2 and after["deploy"] is None
+
+
+def test_deploy_without_a_running_cluster_says_so(tmp_path):
+    env = {**os.environ, "CLUSTER_RUN_DIR": str(tmp_path / "nothing-here")}
+    out = subprocess.run(
+        [sys.executable, "-m", "ops.cluster", "deploy"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1 and "no cluster is running" in out.stderr, out.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# What nginx adds: rate limits, caching, request ids; and a clean stop
+
+
+def test_a_client_over_the_rate_limit_gets_429_problem_json_with_retry_after(start_cluster):
+    cluster = start_cluster(replicas=1, rate_limit=2, rate_burst=3)
+    answers = [http_get(cluster.url + "/health") for _ in range(12)]
+    statuses = [status for status, _, _ in answers]
+    # the burst passes (less the readiness check's request), then the limit holds
+    assert statuses[:2] == [200, 200] and statuses[-4:] == [429] * 4, statuses
+    status, headers, body = next(a for a in answers if a[0] == 429)
+    problem = check_problem(status, headers["Content-Type"], body, 429)
+    assert problem["title"] == "Too Many Requests" and problem["type"] == "about:blank"
+    assert headers["Retry-After"].isdigit() and headers["Cache-Control"] == "no-store"
+    time.sleep(int(headers["Retry-After"]) + 1)
+    assert http_get(cluster.url + "/health")[0] == 200
+
+
+def test_nginx_caches_data_pages_by_their_etag_and_never_health(start_cluster):
+    cluster = start_cluster(replicas=2)
+    url = cluster.url + "/statements?limit=2"
+    first = http_get(url)
+    second = http_get(url)
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    assert first[1]["X-Cache-Status"] == "MISS" and second[1]["X-Cache-Status"] == "HIT"
+    assert second[1]["Cache-Control"] == "public, max-age=300"
+    etag = second[1]["ETag"]
+    status, headers, body = http_get(url, {"If-None-Match": etag})
+    assert status == 304 and body == b"" and headers["ETag"] == etag and headers["X-Cache-Status"] == "HIT"
+    # each Accept-Encoding variant is its own cache entry (the API says Vary: Accept-Encoding)
+    gzipped = [http_get(url, {"Accept-Encoding": "gzip"}) for _ in range(2)]
+    assert [h["X-Cache-Status"] for _, h, _ in gzipped] == ["MISS", "HIT"]
+    assert gzipped[0][1]["Content-Encoding"] == "gzip" and gzipped[0][1]["ETag"] != etag
+    # no-cache answers are never stored
+    for _ in range(3):
+        status, headers, _ = http_get(cluster.url + "/health")
+        assert status == 200 and headers["Cache-Control"] == "no-cache" and headers.get("X-Cache-Status") != "HIT"
+
+
+def test_the_request_id_is_passed_through_or_made_and_logged(start_cluster):
+    cluster = start_cluster(replicas=1)
+    _, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": "client-chosen-42"})
+    assert headers["X-Request-Id"] == "client-chosen-42"
+    _, headers, _ = http_get(cluster.url + "/health")
+    made = headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    _, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": "bad id\twith spaces"})
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-Id"])  # not a token: nginx's own instead
+    log = cluster.run_dir / "access.log"
+    wait_until(lambda: "rid=client-chosen-42" in log.read_text() and f"rid={made}" in log.read_text(), 5)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_the_supervisor_stops_everything(start_cluster, sig):
+    cluster = start_cluster(replicas=2)
+    state = cluster.state()
+    groups = {state["pid"], state["nginx_pid"], *(r["pid"] for r in state["replicas"])}
+    assert all(group_alive(g) for g in groups)
+    started = time.monotonic()
+    assert cluster.stop(sig) == 0, cluster.log_tail()
+    stopped_in = time.monotonic() - started
+    wait_until(lambda: not any(group_alive(g) for g in groups), 5)
+    assert not (cluster.run_dir / "state.json").exists()
+    assert "cluster: stopped" in cluster.log_tail()
+    print(f"\n{sig.name}: the supervisor stopped nginx and 2 replicas in {stopped_in:.2f} s")
+
+
+def test_the_generated_configuration_is_valid_nginx(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    settings = nginx.NginxSettings("127.0.0.1", 8000, 50, 100, tmp_path, work)
+    config = nginx.write_config(settings, [40001, 40002, 40003])
+    nginx.check_config(config)
+    text = config.read_text()
+    assert "{{" not in text and text.count("max_fails=2 fail_timeout=5s") == 3
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in text
+    assert "limit_req zone=per_client burst=100 nodelay;" in text
+    off = nginx.render(nginx.NginxSettings("127.0.0.1", 8000, 0, 100, tmp_path, work), [40001])
+    assert "limit_req zone" not in off and "limit_req_zone $" not in off
+
+
+def test_with_no_replica_to_answer_nginx_says_502_as_problem_json(tmp_path):
+    """nginx's own error pages (here: every upstream refuses), as the supervisor configures them."""
+    work = nginx.make_work_dir()
+    settings = nginx.NginxSettings("127.0.0.1", free_port(), 0, 100, tmp_path, work)
+    closed = listen()
+    closed_port = closed.getsockname()[1]
+    closed.close()  # nothing listens there any more: every attempt is refused
+    process = spawn(nginx.command(nginx.write_config(settings, [closed_port])), env=os.environ, log=None)
+    try:
+        url = f"http://127.0.0.1:{settings.port}/statements"
+        wait_until(lambda: (tmp_path / "nginx.pid").exists() and http_get(url)[0] == 502, 15)
+        status, headers, body = http_get(url, {"X-Request-Id": "down-1"})
+        problem = check_problem(status, headers["Content-Type"], body, 502)
+        assert problem["title"] == "Bad Gateway" and headers["Retry-After"].isdigit()
+        assert headers["X-Request-Id"] == "down-1" and headers["Cache-Control"] == "no-store"
+    finally:
+        stop_group(process, signal.SIGQUIT, 10)
+        nginx.remove_work_dir(work)
