@@ -23,7 +23,7 @@ from ops.replicas import health, listen
 from scripts.live_server import free_port
 
 from ..conftest import ROOT, SEEDS
-from ..reliability.helpers import check_problem
+from ..reliability.helpers import check_problem, raw_request
 from .helpers import Load, group_alive, http_get
 
 pytestmark = pytest.mark.live
@@ -244,3 +244,18 @@ def test_with_no_replica_to_answer_nginx_says_502_as_problem_json(tmp_path):
     finally:
         stop_group(process, signal.SIGQUIT, 10)
         nginx.remove_work_dir(work)
+
+
+def test_requests_nginx_refuses_get_problem_json(start_cluster):
+    """A request body (the API takes none) over nginx's 16 KB, and a header over 8 KB."""
+    cluster = start_cluster(replicas=1)
+    too_large = raw_request(
+        cluster.port,
+        b"GET /statements HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\nConnection: close\r\n\r\n" + b"a" * 20000,
+    )
+    assert too_large.status == 413
+    too_large.problem(413)
+    big_header = raw_request(
+        cluster.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n"
+    )
+    assert "over 8 KB" in big_header.problem(400)["detail"]
