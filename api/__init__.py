@@ -12,7 +12,7 @@ from . import db, docs, explorer, http, ids
 from .framework import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-API_VERSION = "3.1.0"
+API_VERSION = "3.2.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:

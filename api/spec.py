@@ -40,7 +40,9 @@ document and the character span it was coded from; quotes are verbatim.
 * Responses carry a strong `ETag` derived from the data build; send `If-None-Match` for a `304`.
 * A page with a next one also says so in a `Link: <...>; rel="next"` header (RFC 8288). CORS is
   open to any origin, without credentials: a preflight allows the request headers it asks for,
-  and scripts can read `ETag`, `Link`, `Retry-After` and `Content-Disposition`.
+  and scripts can read `ETag`, `Link`, `Retry-After`, `Content-Disposition` and `X-Request-Id`.
+* Every response carries an `X-Request-Id`: the request's own when it sent one of 1-128
+  characters `[A-Za-z0-9._~:+/=-]`, else a new one. Quote it when reporting a problem.
 * `GET /vocabularies` gives every value of every vocabulary with a label and its definition.
 * Spans are offsets in Unicode code points into the source's `text`.
 """
