@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
-DB := data/corpus.db
+# The database `make db`/`serve` keep fresh: the one the app serves (ANCHORED_NEWS_DATABASE, as data/cli.py builds).
+DB := $(or $(ANCHORED_NEWS_DATABASE),data/corpus.db)
 FLASK := $(BIN)/flask --app api
 # The database is stale when any seed or any code that builds it is newer (the same code the
 # build id hashes: every .py under data/ and schemas/).
@@ -76,4 +77,4 @@ lint: install-test ## ruff check, ruff format --check and mypy
 	$(BIN)/mypy
 
 clean: ## Remove .venv, the database and pytest's cache
-	rm -rf $(VENV) $(DB) .pytest_cache
+	rm -rf $(VENV) data/corpus.db .pytest_cache

@@ -16,18 +16,47 @@ import gunicorn.util
 gunicorn.SERVER = "anchored-news"
 gunicorn.SERVER_SOFTWARE = "anchored-news"
 
+
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds from the environment, at least 1 (0 would turn a timeout off)."""
+    value = int(os.environ.get(name) or default)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 second, not {value}")
+    return value
+
+
 workers = int(os.environ.get("WORKERS", "2"))
 # gevent: a connection costs a greenlet, not a worker, so slow clients (slowloris) cannot take the
 # workers away from everyone else when the server is exposed directly (`make serve`). Behind a
 # buffering proxy (`make cluster`: nginx reads whole requests first) WORKER_CLASS=sync is enough.
-worker_class = os.environ.get("WORKER_CLASS", "gevent")
+WORKER_CLASS = os.environ.get("WORKER_CLASS", "gevent")
 worker_connections = 1000  # per worker, gevent only
 timeout = 30
 graceful_timeout = 10
 # The header timeout: under gevent a request's line and headers must arrive within `keepalive`
 # seconds of the connection (or of the previous response), or the connection is closed
 # (gunicorn's AsyncWorker reads each request under gevent.Timeout(keepalive)).
-keepalive = int(os.environ.get("HEADER_TIMEOUT", "5"))
+keepalive = _seconds("HEADER_TIMEOUT", 5)
+# Under gevent, how long a response may wait on a client that does not read it; then the
+# connection is dropped. (gunicorn's gevent worker leaves client sockets with no timeout at all,
+# and its worker timeout only catches a blocked event loop.)
+SEND_TIMEOUT = _seconds("SEND_TIMEOUT", 30)
+
+
+def _gevent_worker():
+    """gunicorn's gevent worker, with SEND_TIMEOUT on every client socket."""
+    from gunicorn.workers.base_async import AsyncWorker
+    from gunicorn.workers.ggevent import GeventWorker
+
+    class TimedGeventWorker(GeventWorker):
+        def handle(self, listener, client, addr):
+            client.settimeout(SEND_TIMEOUT)
+            AsyncWorker.handle(self, listener, client, addr)
+
+    return TimedGeventWorker
+
+
+worker_class = _gevent_worker() if WORKER_CLASS == "gevent" else WORKER_CLASS
 # Above the app's own 2048-byte query-string limit, so the app answers with a problem document.
 limit_request_line = 8190
 limit_request_fields = 100
@@ -133,14 +162,33 @@ def post_worker_init(worker):
     if hasattr(worker.wsgi, "debug"):
         worker.wsgi.debug = False
     if hasattr(worker.wsgi, "config"):
-        worker.wsgi.config["WORKER_HEARTBEAT"] = worker.notify
+        worker.wsgi.config["WORKER_HEARTBEAT"] = _heartbeat(worker)
+
+
+def _heartbeat(worker):
+    """What an export calls batch by batch: the arbiter hears the worker is alive; under gevent the
+    worker's other connections get their turn too (a fast reader never makes a write wait, so a
+    long export would otherwise hold the worker to itself)."""
+    if not _is_gevent(worker):
+        return worker.notify
+    import gevent
+
+    def beat():
+        worker.notify()
+        gevent.sleep(0)
+
+    return beat
+
+
+def _is_gevent(worker) -> bool:
+    return any(cls.__module__ == "gunicorn.workers.ggevent" for cls in type(worker).__mro__)
 
 
 def post_request(worker, req, environ, resp):
     """Under gevent, a kept-alive connection whose next request has already arrived would be served
     again before any other: yielding after each response serves the connections in turn (measured
     at saturation: p99 ~700 ms -> ~25 ms, the same throughput)."""
-    if type(worker).__module__.endswith("ggevent"):
+    if _is_gevent(worker):
         import gevent
 
         gevent.sleep(0)

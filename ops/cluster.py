@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from .deploy import deploy
-from .settings import STATE_FILE, ClusterSettings, read_json
+from .settings import LOCK_FILE, STATE_FILE, ClusterSettings, lock_holder, read_json
 from .supervisor import Supervisor
 
 
@@ -46,14 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         options |= {name: getattr(args, name) for name in ("host", "port", "replicas", "replica_workers")}
         options |= {"rate_limit": args.rate_limit, "rate_burst": args.rate_burst}
-    settings = ClusterSettings.from_env(**options)
+    try:
+        settings = ClusterSettings.from_env(**options)
+    except ValueError as exc:
+        print(f"cluster: error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "run":
         return Supervisor(settings).run()
     if args.command == "deploy":
         return deploy(settings, run_build=not args.no_build, timeout=args.timeout)
-    state = read_json(settings.run_dir / STATE_FILE)
-    print(json.dumps(state, indent=2) if state else f"no cluster runs with run dir {settings.run_dir}")
-    return 0 if state else 1
+    # A state file counts only while its supervisor holds the run dir's lock (one that was killed
+    # leaves its state file behind).
+    holder = lock_holder(settings.run_dir / LOCK_FILE)
+    state = read_json(settings.run_dir / STATE_FILE) if holder else None
+    if state and state.get("pid") == holder:
+        print(json.dumps(state, indent=2))
+        return 0
+    print(f"no cluster runs with run dir {settings.run_dir}" if holder is None else "the cluster is starting")
+    return 1
 
 
 if __name__ == "__main__":

@@ -4,13 +4,16 @@ its replicas to it one at a time; wait until every replica reports the new build
     deploy(ClusterSettings.from_env())   # the exit status; progress goes to stderr
 
 The build is the normal one (`flask --app api build-db`: atomic, incremental when it can be); when
-it fails, nothing changes. The request goes to the supervisor as a file in its run dir and SIGHUP.
+it fails, nothing changes. The request goes to the supervisor as a file in its run dir and SIGUSR1.
+A cluster runs when its supervisor holds the lock on <run dir>/supervisor.lock; one deploy at a time
+(the lock on <run dir>/deploy.lock): a second one meanwhile says so and exits 1.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,11 +21,20 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from scripts.live_server import ROOT
-
 from .releases import make_release
 from .replicas import health
-from .settings import REQUEST_FILE, STATE_FILE, ClusterSettings, read_json, write_json
+from .settings import (
+    DEPLOY_LOCK_FILE,
+    LOCK_FILE,
+    REQUEST_FILE,
+    ROOT,
+    STATE_FILE,
+    ClusterSettings,
+    lock_holder,
+    read_json,
+    try_lock,
+    write_json,
+)
 
 FLASK = Path(sys.executable).parent / "flask"
 
@@ -36,18 +48,14 @@ def say(message: str) -> None:
 
 
 def running_state(run_dir: Path) -> dict:
-    """The state of the supervisor that runs in ``run_dir``; DeployError when none does."""
+    """The state of the supervisor that runs in ``run_dir``; DeployError when none does. Its lock
+    says whether it runs (a pid in a state file left behind may belong to another process now)."""
+    holder = lock_holder(run_dir / LOCK_FILE)
+    if holder is None:
+        raise DeployError(f"no cluster is running with run dir {run_dir}; start it with `make cluster`")
     state = read_json(run_dir / STATE_FILE)
-    if not state:
-        raise DeployError(
-            f"no cluster is running with run dir {run_dir} (no {STATE_FILE}); start it with `make cluster`"
-        )
-    try:
-        os.kill(state["pid"], 0)
-    except ProcessLookupError:
-        raise DeployError(
-            f"the cluster of {run_dir} (pid {state['pid']}) is not running; start it with `make cluster`"
-        ) from None
+    if not isinstance(state, dict) or not holder or state.get("pid") != holder:
+        raise DeployError(f"the cluster of {run_dir} is still starting; try again once it serves")
     return state
 
 
@@ -65,7 +73,10 @@ def request_roll(run_dir: Path, state: dict, release_path: Path, build_id: str) 
     """Ask the supervisor to move to the release; the request's id names its progress in the state."""
     request_id = uuid.uuid4().hex
     write_json(run_dir / REQUEST_FILE, {"id": request_id, "release": str(release_path), "build_id": build_id})
-    os.kill(state["pid"], signal.SIGHUP)
+    if lock_holder(run_dir / LOCK_FILE) != state["pid"]:  # it stopped meanwhile: its pid is no one's
+        (run_dir / REQUEST_FILE).unlink(missing_ok=True)
+        raise DeployError("the cluster stopped before the deploy could start")
+    os.kill(state["pid"], signal.SIGUSR1)
     return request_id
 
 
@@ -100,9 +111,14 @@ def wait_for_roll(run_dir: Path, request_id: str, build_id: str, timeout: float,
 
 
 def deploy(settings: ClusterSettings, *, run_build: bool = True, timeout: float = 180.0, report=say) -> int:
+    lock: int | None = None
     try:
         run_dir = settings.run_dir.resolve()
-        state = running_state(run_dir)
+        running_state(run_dir)
+        lock = try_lock(run_dir / DEPLOY_LOCK_FILE)
+        if lock is None:
+            raise DeployError(f"another deploy is in progress for run dir {run_dir}; wait for it to finish")
+        state = running_state(run_dir)  # as it is now that this deploy has the lock
         database = Path(state["database"])  # the one the cluster was started on
         if run_build:
             build(database)
@@ -116,6 +132,9 @@ def deploy(settings: ClusterSettings, *, run_build: bool = True, timeout: float 
         wait_for_roll(run_dir, request_id, release.build_id, timeout, report)
         report(f"every replica serves build {release.build_id} ({time.monotonic() - started:.1f} s)")
         return 0
-    except (DeployError, OSError, ValueError) as exc:
+    except (DeployError, OSError, ValueError, KeyError, sqlite3.Error) as exc:
         report(f"error: {exc}")
         return 1
+    finally:
+        if lock is not None:
+            os.close(lock)

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import IO
 
 PR_SET_PDEATHSIG = 1
+# Loaded once, here: find_library runs ldconfig, which has no place in a forked child before exec.
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
 def _die_with_parent() -> None:
     """In the child before exec: SIGTERM when the supervisor dies, even by SIGKILL, so that no
     replica or nginx outlives it unnoticed."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def spawn(
@@ -61,16 +62,23 @@ def group_alive(pgid: int) -> bool:
 
 def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
     """``sig`` to the group, wait for the leader and the rest of the group up to ``timeout`` s,
-    then SIGKILL whatever is left of the group."""
-    signal_group(process.pid, sig)
+    then SIGKILL whatever is left of the group.
+
+    A group is signalled only while it exists: once its last member is gone its id may be reused
+    by another process group (another replica's, say), which must never get the signal. Call it
+    once per process (Replica.stop keeps to that)."""
+    if group_alive(process.pid):
+        signal_group(process.pid, sig)
     deadline = time.monotonic() + timeout
     try:
         process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         pass
-    while group_alive(process.pid) and time.monotonic() < deadline:
+    while group_alive(process.pid):
+        if time.monotonic() >= deadline:
+            signal_group(process.pid, signal.SIGKILL)  # what is left of it, past the bound
+            break
         time.sleep(0.05)  # workers may outlive their master by a moment
-    signal_group(process.pid, signal.SIGKILL)
     process.wait()
     while group_alive(process.pid) and time.monotonic() < deadline + 5:
         time.sleep(0.02)  # SIGKILLed members are gone once their parent (init) has reaped them

@@ -18,13 +18,17 @@ class Release:
 
 
 def build_id_of(database: Path) -> str:
-    """The build id recorded in a built database (table meta), read without locking or writing."""
+    """The build id recorded in a built database (table meta), read without locking or writing;
+    ValueError when ``database`` is missing or not a built database."""
     uri = f"file:{database.resolve()}?mode=ro&immutable=1"
-    conn = sqlite3.connect(uri, uri=True)
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'build_id'").fetchone()
-    finally:
-        conn.close()
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'build_id'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise ValueError(f"{database}: not a built database ({exc}); rebuild it with `make db`") from None
     if row is None:
         raise ValueError(f"{database}: no build id in its meta table; rebuild it with `make db`")
     return str(row[0])

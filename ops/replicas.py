@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from scripts.live_server import APP, GUNICORN_CONF, HOST, ROOT
-
-from .procs import spawn, stop_group
+from .procs import group_alive, signal_group, spawn, stop_group
 from .releases import Release
+from .settings import APP, GUNICORN_CONF, HOST, ROOT
 
 STOP_TIMEOUT = 15.0  # above gunicorn's graceful_timeout (10 s): in-flight requests finish first
 BACKLOG = 2048  # gunicorn's default
@@ -77,6 +76,7 @@ class Replica:
     process: subprocess.Popen
     log_path: Path
     started_at: float = field(default_factory=time.time)
+    stopped: bool = False  # stop() ran: its process group is never signalled again
     _log: IO[bytes] | None = None
 
     @property
@@ -106,12 +106,23 @@ class Replica:
                 )
             time.sleep(0.05)
 
+    def terminate(self) -> None:
+        """SIGTERM to its group without waiting (stop() waits), unless it was stopped already."""
+        if not self.stopped and group_alive(self.pid):
+            signal_group(self.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """SIGTERM: the workers finish the request they hold and accept no more (what is queued on
-        the slot's socket stays there for the next replica); SIGKILL to the group after ``timeout``."""
-        stop_group(self.process, signal.SIGTERM, timeout)
-        if self._log is not None:
-            self._log.close()
+        the slot's socket stays there for the next replica); SIGKILL to the group after ``timeout``.
+        Once only: a second call does nothing (the group's id may belong to another group by then)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        try:
+            stop_group(self.process, signal.SIGTERM, timeout)
+        finally:
+            if self._log is not None:
+                self._log.close()
 
     def describe(self) -> dict:
         return {

@@ -3,16 +3,22 @@ the files it shares with `deploy` in its run dir."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.live_server import ROOT
+ROOT = Path(__file__).resolve().parent.parent  # the repository: gunicorn runs the API from here
+HOST = "127.0.0.1"  # the replicas' address (loopback only: nginx is their only client)
+APP = "api:create_app()"
+GUNICORN_CONF = ROOT / "api" / "gunicorn_conf.py"
 
 STATE_FILE = "state.json"  # written by the supervisor: its pid, nginx's, the replicas, the last deploy
-REQUEST_FILE = "deploy-request.json"  # written by `deploy` before it sends SIGHUP to the supervisor
+REQUEST_FILE = "deploy-request.json"  # written by `deploy` before it sends SIGUSR1 to the supervisor
+LOCK_FILE = "supervisor.lock"  # flock held by the running supervisor for its whole life; holds its pid
+DEPLOY_LOCK_FILE = "deploy.lock"  # flock held by a running `deploy`
 
 
 @dataclass(frozen=True)
@@ -69,3 +75,38 @@ def read_json(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+def try_lock(path: Path) -> int | None:
+    """An exclusive flock on ``path`` (created when missing): the open descriptor that holds it
+    (closing it, or exiting, releases the lock), or None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def lock_holder(path: Path) -> int | None:
+    """When a process holds the flock on ``path``: the pid written in the file (0 when none is
+    written yet); None when nobody holds it (a file left behind by a process that exited holds
+    nothing). Only looks: a shared lock, taken and released at once."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.read(fd, 64).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else 0
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -1,6 +1,10 @@
 """The cluster's supervisor: it runs in the foreground, starts the replicas and then nginx, restarts
-whatever dies, moves the replicas to a new release one at a time when `deploy` asks (SIGHUP), and
-stops everything on SIGTERM or SIGINT.
+whatever dies, moves the replicas to a new release one at a time when `deploy` asks (SIGUSR1), and
+stops everything on SIGTERM, SIGINT (Ctrl-C) or SIGHUP (the terminal it ran in went away).
+
+One supervisor per run dir: it holds an flock on <run dir>/supervisor.lock (with its pid in it) for
+its whole life. A second one on the same run dir refuses to start and touches nothing; `deploy`
+and `status` take a held lock, not a pid in state.json, as the sign that a cluster runs.
 
     Supervisor(ClusterSettings.from_env()).run()   # returns the exit status
 
@@ -21,16 +25,17 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from . import nginx
-from .procs import signal_group, spawn, stop_group
+from .procs import spawn, stop_group
 from .releases import Release, build_id_of, make_release, prune_releases
 from .replicas import Replica, ReplicaFailed, listen, start_ready_replica, start_replica
-from .settings import REQUEST_FILE, STATE_FILE, ClusterSettings, read_json, write_json
+from .settings import LOCK_FILE, REQUEST_FILE, STATE_FILE, ClusterSettings, lock_holder, read_json, try_lock, write_json
 
 POLL = 0.1  # seconds between looks at the children
 RESTART_BACKOFF = 2.0  # seconds before trying again to start a replica that failed to start
@@ -60,9 +65,34 @@ class Supervisor:
     # ---------------------------------------------------------------- the foreground program
 
     def run(self) -> int:
-        """Until SIGTERM or SIGINT: 0 after a clean stop, 1 when the cluster could not start."""
+        """Until SIGTERM, SIGINT or SIGHUP: 0 after a clean stop, 1 when the cluster could not
+        start (or another supervisor runs with the same run dir: then nothing is touched)."""
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            lock = try_lock(self.run_dir / LOCK_FILE)
+        except OSError as exc:
+            log(f"error: {exc}")
+            return 1
+        if lock is None:
+            holder = lock_holder(self.run_dir / LOCK_FILE)
+            log(
+                f"error: another cluster (supervisor pid {holder or '?'}) runs with run dir {self.run_dir}; "
+                "stop it first, or give this one another CLUSTER_RUN_DIR"
+            )
+            return 1
+        try:
+            os.ftruncate(lock, 0)
+            os.pwrite(lock, f"{os.getpid()}\n".encode(), 0)
+            return self._run_locked()
+        finally:
+            os.close(lock)  # releases the lock; the file stays (deleting it would race a newcomer)
+
+    def _run_locked(self) -> int:
         self._install_signals()
         try:
+            # Left by a supervisor that was killed: nothing of it runs (it held the lock).
+            (self.run_dir / STATE_FILE).unlink(missing_ok=True)
+            (self.run_dir / REQUEST_FILE).unlink(missing_ok=True)
             self._start()
             while not self.stopping:
                 self._restart_dead()
@@ -71,7 +101,7 @@ class Supervisor:
                     self._handle_deploy_request()
                 time.sleep(POLL)
             return 0
-        except (OSError, RuntimeError, ValueError) as exc:
+        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
             if self.stopping:
                 return 0  # asked to stop while starting
             log(f"error: {exc}")
@@ -88,10 +118,10 @@ class Supervisor:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGHUP, deploy)
+        signal.signal(signal.SIGHUP, stop)  # the terminal went away: nobody is left to press Ctrl-C
+        signal.signal(signal.SIGUSR1, deploy)
 
     def _start(self) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         self.release = make_release(self.settings.database, self.settings.releases_dir)
         log(f"release {self.release.path} (build {self.release.build_id})")
         opened = [listen() for _ in range(self.settings.replicas)]  # closed by _shutdown
@@ -166,15 +196,17 @@ class Supervisor:
                 self._restart(slot, replica)
         if self.nginx is not None and self.nginx.poll() is not None and not self.stopping:
             log(f"nginx exited ({self.nginx.returncode}); starting it again")
-            stop_group(self.nginx, signal.SIGKILL, 2)  # whatever workers it left behind
-            self.restarts.append({"what": "nginx", "pid_before": self.nginx.pid, "died_at": time.time()})
+            dead = self.nginx
+            self.nginx = None  # stopped once, never signalled again
+            stop_group(dead, signal.SIGKILL, 2)  # whatever workers it left behind
+            self.restarts.append({"what": "nginx", "pid_before": dead.pid, "died_at": time.time()})
             self._start_nginx()
 
     def _restart(self, slot: int, dead: Replica) -> None:
         assert self.release is not None
         died_at = time.time()
         log(f"replica {slot} (port {dead.port}, pid {dead.pid}) exited ({dead.process.returncode}); restarting it")
-        dead.stop(timeout=2)  # the rest of its process group, if anything is left
+        dead.stop(timeout=2)  # the rest of its group, if anything is left; nothing when stopped already
         try:
             replica = start_ready_replica(
                 slot, self._open_slot(slot), self.release, self.run_dir, self.settings.replica_workers,
@@ -219,25 +251,50 @@ class Supervisor:
     # ---------------------------------------------------------------- rolling deploys
 
     def _handle_deploy_request(self) -> None:
-        request = read_json(self.run_dir / REQUEST_FILE)
-        if not request:
-            log(f"SIGHUP without a readable {REQUEST_FILE}; nothing to deploy")
+        """The request `deploy` wrote, taken (renamed) at once so that a later one is not mixed
+        up with it, and deleted once handled. A bad request is refused (logged, and "failed" in
+        the state for `deploy` to report); the cluster serves on as before."""
+        taken = self.run_dir / f".{REQUEST_FILE}.handling"
+        try:
+            os.replace(self.run_dir / REQUEST_FILE, taken)
+        except OSError:
+            log(f"SIGUSR1 without a {REQUEST_FILE}; nothing to deploy")
+            return
+        try:
+            request = read_json(taken)
+        finally:
+            taken.unlink(missing_ok=True)
+        if not isinstance(request, dict):
+            log(f"{REQUEST_FILE} is not a deploy request; nothing to deploy")
             return
         self.deploy = {"id": request.get("id"), "build_id": request.get("build_id"), "status": "rolling",
                        "started_at": time.time(), "moved": 0, "total": len(self.replicas), "error": None}  # fmt: skip
         self._write_state()
         try:
-            release = Release(Path(request["release"]), request["build_id"])
-            if build_id_of(release.path) != release.build_id:
-                raise ValueError(f"{release.path} does not hold build {release.build_id}")
-            self._roll(release)
+            self._roll(self._requested_release(request))
             self.deploy["status"] = "done"
-        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, RuntimeError, sqlite3.Error) as exc:
             self.deploy.update(status="failed", error=str(exc))
-            log(f"deploy of build {request.get('build_id')} failed: {exc}")
+            log(f"deploy of build {request.get('build_id')} refused or failed: {exc}")
         self.deploy["finished_at"] = time.time()
         self.deploy["seconds"] = round(self.deploy["finished_at"] - self.deploy["started_at"], 3)
         self._write_state()
+
+    def _requested_release(self, request: dict) -> Release:
+        """The release a request names, once checked: a file in this cluster's releases dir that
+        holds the build the request says."""
+        build_id = request["build_id"]
+        if not isinstance(build_id, str) or not build_id:
+            raise ValueError(f"no build id in the request: {build_id!r}")
+        releases = self.settings.releases_dir.resolve()
+        path = Path(request["release"]).resolve()
+        if path.parent != releases:
+            raise ValueError(f"{path} is not in this cluster's releases dir {releases}")
+        if not path.is_file():
+            raise ValueError(f"{path}: no such release")
+        if build_id_of(path) != build_id:
+            raise ValueError(f"{path} does not hold build {build_id}")
+        return Release(path, build_id)
 
     def _roll(self, release: Release) -> None:
         """One replica at a time: a new one with ``release`` on the slot's socket and a new port of
@@ -296,11 +353,12 @@ class Supervisor:
         SIGKILL to its group after a bound)."""
         if self.nginx is not None:
             log("stopping nginx")
-            stop_group(self.nginx, signal.SIGQUIT, NGINX_STOP_TIMEOUT)
+            stopping, self.nginx = self.nginx, None
+            stop_group(stopping, signal.SIGQUIT, NGINX_STOP_TIMEOUT)
         if self.replicas:
             log(f"stopping {len(self.replicas)} replicas")
         for replica in self.replicas:
-            signal_group(replica.pid, signal.SIGTERM)  # all at once, so they stop in parallel
+            replica.terminate()  # all at once, so they stop in parallel (not those stopped already)
         for replica in self.replicas:
             replica.stop()
         for slot in range(len(self.slots)):

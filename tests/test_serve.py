@@ -24,7 +24,7 @@ from .doc_blocks import blocks, commands
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = (ROOT / "api" / "gunicorn_conf.py").read_text(encoding="utf-8")
 # The header timeout make serve runs with: the default of HEADER_TIMEOUT in api/gunicorn_conf.py.
-HEADER_TIMEOUT = float(re.search(r'HEADER_TIMEOUT", "(\d+)"', GUNICORN_CONF).group(1))
+HEADER_TIMEOUT = float(re.search(r'_seconds\("HEADER_TIMEOUT", (\d+)\)', GUNICORN_CONF).group(1))
 TEST_TOOLS = ("pytest", "schemathesis", "hypothesis", "openapi-python-client", "pact-python", "ruff", "mypy")
 
 
@@ -40,9 +40,11 @@ class MakeServe:
         env: dict[str, str] | None = None,
         timeout: float = 60,
         command: str = "make serve",
+        *,
+        log: Path,
     ):
         self.host, self.port, self.cwd, self.command = host, port, cwd, command
-        self.log = cwd / f".make-serve-{port}.log" if cwd != ROOT else Path(f"/tmp/make-serve-{port}.log")
+        self.log = log
         self._env = {**os.environ, "HOST": host, "PORT": str(port), **(env or {})}
         self._timeout = timeout
 
@@ -96,12 +98,21 @@ def get(host: str, port: int, path: str, timeout: float = 2.0, headers: dict | N
         conn.close()
 
 
-def gunicorn_workers(make_pid: int) -> int:
-    """How many worker processes the gunicorn under this `make` runs (its children's children)."""
-    children = subprocess.run(["pgrep", "-P", str(make_pid)], capture_output=True, text=True).stdout.split()
-    masters = [pid for pid in children if "gunicorn" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
-    assert len(masters) == 1, children
-    return len(subprocess.run(["pgrep", "-P", masters[0]], capture_output=True, text=True).stdout.split())
+def gunicorn_workers(session: int) -> int:
+    """How many worker processes the gunicorn started in this session (by `make`, through however
+    many shells) runs: the children of the one gunicorn whose parent is not a gunicorn."""
+    procs = {}
+    for pid in subprocess.run(["pgrep", "-s", str(session)], capture_output=True, text=True).stdout.split():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+            ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            continue
+        procs[pid] = (ppid, "gunicorn" in cmdline)
+    gunicorns = {pid for pid, (_, is_gunicorn) in procs.items() if is_gunicorn}
+    masters = [pid for pid in gunicorns if procs[pid][0] not in gunicorns]
+    assert len(masters) == 1, procs
+    return sum(1 for pid in gunicorns if procs[pid][0] == masters[0])
 
 
 # The `make serve` commands of the README and docs/operating.md, run as written (sh -c), but for
@@ -115,6 +126,18 @@ SERVE_COMMANDS = [
 ]
 
 
+def test_every_command_of_these_blocks_is_run():
+    """The blocks run by this file hold `make serve` commands, run below, and the README's `make
+    test`, which CI runs (.ci/run): running it from inside the suite would run the suite again."""
+    for doc in ("README.md", "docs/operating.md"):
+        for block in blocks(doc, run_by="tests/test_serve.py"):
+            for command in commands(block):
+                if (block.id, command) in SERVE_COMMANDS:
+                    continue
+                assert command.split("#")[0].strip() == "make test", f"{block.id}: {command} is run by no test"
+                assert "\nmake test\n" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
 @pytest.mark.live
 @pytest.mark.parametrize("where, command", SERVE_COMMANDS, ids=[f"{w}:{c}" for w, c in SERVE_COMMANDS])
 def test_the_documented_serve_commands_run_as_written(where, command, tmp_path):
@@ -124,7 +147,7 @@ def test_the_documented_serve_commands_run_as_written(where, command, tmp_path):
     port = free_port()
     command = re.sub(r"\bPORT=\d+", f"PORT={port}", command)
     env = {"PORT": str(port), "HOST": "127.0.0.1"}  # what a command does not set
-    with MakeServe(ROOT, host, port, env, command=command) as server:
+    with MakeServe(ROOT, host, port, env, command=command, log=tmp_path / "serve.log") as server:
         status, body = get(host, port, "/statements?limit=1", headers={"X-Request-Id": "doc-check-1"})
         assert status == 200 and b'"data"' in body
         if host != "127.0.0.1":
@@ -204,9 +227,9 @@ def probe(host: str, port: int, seconds: float) -> tuple[list[float], int]:
 
 
 @pytest.mark.live
-def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_header_timeout():
+def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_header_timeout(tmp_path):
     port = free_port()
-    with MakeServe(ROOT, "127.0.0.1", port):
+    with MakeServe(ROOT, "127.0.0.1", port, log=tmp_path / "serve.log"):
         slow = SlowClients("127.0.0.1", port, 256, seconds=HEADER_TIMEOUT + 4)
         try:
             latencies, failures = probe("127.0.0.1", port, seconds=HEADER_TIMEOUT - 1)
@@ -227,11 +250,11 @@ def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_head
 
 
 @pytest.mark.live
-def test_the_probe_sees_a_stall_when_workers_wait_for_slow_clients():
+def test_the_probe_sees_a_stall_when_workers_wait_for_slow_clients(tmp_path):
     """The control: sync workers (one connection each) are taken by as many slow clients, and the
     probe above then fails, so its zero failures mean something."""
     port = free_port()
-    with MakeServe(ROOT, "127.0.0.1", port, {"WORKER_CLASS": "sync", "WORKERS": "2"}):
+    with MakeServe(ROOT, "127.0.0.1", port, {"WORKER_CLASS": "sync", "WORKERS": "2"}, log=tmp_path / "serve.log"):
         slow = SlowClients("127.0.0.1", port, 4, seconds=4)
         try:
             _, failures = probe("127.0.0.1", port, seconds=2)
@@ -248,7 +271,7 @@ def test_a_fresh_clone_serves_on_host_with_the_runtime_only(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     port = free_port()
-    with MakeServe(clone, "127.0.0.2", port, timeout=600):
+    with MakeServe(clone, "127.0.0.2", port, timeout=600, log=tmp_path / "serve.log"):
         status, body = get("127.0.0.2", port, "/health")
         assert status == 200 and b'"build_id"' in body
     installed = subprocess.run(

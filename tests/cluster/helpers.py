@@ -170,13 +170,33 @@ def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 1
 
 
 def group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs. A zombie (dead, not yet reaped by its parent
+    or by init) does not count: it holds no socket and runs nothing."""
     try:
         os.killpg(pgid, 0)
-        return True
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # fields: state, ppid, pgrp, ...
+            return True
+    return False
+
+
+def kill_groups_left(groups: set[int]) -> None:
+    """The safety net: SIGKILL to each group still alive, whatever happened. Only to those: a group
+    that is gone may have left its id to another process group by now."""
+    for pgid in groups:
+        if group_alive(pgid):
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 class Cluster:
@@ -249,10 +269,6 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 pass
         self.returncode = self.process.poll()
-        for pgid in self.groups:  # the safety net: nothing is left running whatever happened
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_groups_left(self.groups)
         self.process.wait()
         return self.returncode

@@ -6,6 +6,8 @@ and count every socket error and every answer that is not 2xx/3xx as a failure.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import shutil
@@ -19,8 +21,10 @@ import pytest
 
 from ops import nginx
 from ops.procs import spawn, stop_group
-from ops.replicas import health, listen
-from scripts.live_server import free_port
+from ops.releases import Release
+from ops.replicas import Replica, health, listen
+from ops.settings import try_lock
+from scripts.live_server import HOST, free_port
 
 from ..conftest import ROOT, SEEDS
 from ..reliability.helpers import check_problem, raw_request
@@ -48,6 +52,32 @@ def changed_seeds(folder: Path) -> tuple[Path, str]:
     document.write_text(f"{head}\nstatements:\n{statements}")
     assert document.read_text() != text
     return seeds, marker
+
+
+def get_from(source: str, port: int, path: str, headers: dict[str, str] | None = None):
+    """(status, headers, body) of a GET to nginx on 127.0.0.1 from the local address ``source``
+    (127.0.0.2 is loopback too, but not the 127.0.0.1 that nginx allows /metrics to)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def access_log_line(cluster, request_id: str) -> str:
+    """The access-log line of the request ``request_id`` (nginx flushes its log every second)."""
+    log = cluster.run_dir / "access.log"
+    found: list[str] = []
+
+    def logged() -> bool:
+        found[:] = [x for x in log.read_text().splitlines() if f" rid={request_id} " in x] if log.exists() else []
+        return bool(found)
+
+    wait_until(logged, 5)
+    assert len(found) == 1, found
+    return found[0]
 
 
 def wait_until(predicate, timeout: float, step: float = 0.05) -> float:
@@ -145,6 +175,85 @@ def test_deploy_without_a_running_cluster_says_so(tmp_path):
     assert out.returncode == 1 and "no cluster is running" in out.stderr, out.stderr
 
 
+def test_a_state_file_left_behind_is_not_a_running_cluster(tmp_path):
+    """A supervisor that was killed leaves state.json; its pid may be another process's by now
+    (here: this test's own), which must get no signal: no lock held, no cluster."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "state.json").write_text(json.dumps({"pid": os.getpid(), "replicas": [], "database": "x"}))
+    (run_dir / "supervisor.lock").write_text(f"{os.getpid()}\n")  # left behind too, nobody holds it
+    env = {**os.environ, "CLUSTER_RUN_DIR": str(run_dir)}
+    for command, expected in (("deploy", "no cluster is running"), ("status", "no cluster runs")):
+        out = subprocess.run(
+            [sys.executable, "-m", "ops.cluster", command], cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert out.returncode == 1 and expected in out.stdout + out.stderr, (command, out.stdout, out.stderr)
+
+
+def test_a_deploy_request_naming_a_bad_release_is_refused_and_the_cluster_serves_on(start_cluster, tmp_path):
+    cluster = start_cluster(replicas=2)
+    before = cluster.state()
+    releases = cluster.run_dir / "releases"
+    (releases / "garbage.db").write_bytes(b"not a database at all" * 100)
+    outside = tmp_path / "outside.db"
+    shutil.copy(cluster.database, outside)  # a real database of the same build, but not a release
+    bad = [
+        (releases / "missing.db", "0" * 16, "no such release"),
+        (releases / "garbage.db", "0" * 16, "not a built database"),
+        (outside, before["build_id"], "not in this cluster's releases dir"),
+    ]
+    for n, (release, build_id, reason) in enumerate(bad):
+        request_file = cluster.run_dir / "deploy-request.json"
+        request_file.write_text(json.dumps({"id": f"bad-{n}", "release": str(release), "build_id": build_id}))
+        os.kill(before["pid"], signal.SIGUSR1)
+
+        def handled(request_id: str = f"bad-{n}") -> bool:
+            progress = cluster.state().get("deploy") or {}
+            return progress.get("id") == request_id and progress["status"] != "rolling"
+
+        wait_until(handled, 10)
+        state = cluster.state()
+        assert state["deploy"]["status"] == "failed" and reason in state["deploy"]["error"], state["deploy"]
+        assert not request_file.exists()  # handled: deleted
+        assert cluster.process.poll() is None, cluster.log_tail()
+        assert [r["pid"] for r in state["replicas"]] == [r["pid"] for r in before["replicas"]]
+        assert state["nginx_pid"] == before["nginx_pid"]
+        assert http_get(cluster.url + "/health")[0] == 200
+        assert builds_of(state) == [before["build_id"]] * 2
+    assert "refused or failed" in cluster.log_tail()
+
+
+def test_one_supervisor_per_run_dir_and_one_deploy_at_a_time(start_cluster):
+    cluster = start_cluster(replicas=1)
+    before = cluster.state()
+    files = {name: (cluster.run_dir / name).read_text() for name in ("nginx.conf", "nginx.pid", "state.json")}
+    second = subprocess.run(
+        [sys.executable, "-m", "ops.cluster", "run", "--host", HOST, "--port", str(free_port()), "--replicas", "1"],
+        cwd=ROOT, env=cluster.env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert second.returncode == 1, second.stderr
+    assert f"another cluster (supervisor pid {before['pid']}) runs with run dir" in second.stderr, second.stderr
+    # the first one's files are untouched and it serves on, with the same processes
+    assert {name: (cluster.run_dir / name).read_text() for name in files} == files
+    assert cluster.process.poll() is None and http_get(cluster.url + "/health")[0] == 200
+    assert [r["pid"] for r in cluster.state()["replicas"]] == [r["pid"] for r in before["replicas"]]
+    status = subprocess.run(
+        [sys.executable, "-m", "ops.cluster", "status"], cwd=ROOT, env=cluster.env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0 and json.loads(status.stdout)["pid"] == before["pid"]
+    # a deploy while another one holds the deploy lock says so and changes nothing
+    held = try_lock(cluster.run_dir / "deploy.lock")
+    assert held is not None
+    try:
+        deployed = cluster.deploy()
+    finally:
+        os.close(held)
+    assert deployed.returncode == 1 and "another deploy is in progress" in deployed.stderr, deployed.stderr
+    assert cluster.state()["deploy"] is None
+
+
 # --------------------------------------------------------------------------------------------
 # What nginx adds: rate limits, caching, request ids; and a clean stop
 
@@ -178,10 +287,13 @@ def test_nginx_caches_data_pages_by_their_etag_and_never_health(start_cluster):
     gzipped = [http_get(url, {"Accept-Encoding": "gzip"}) for _ in range(2)]
     assert [h["X-Cache-Status"] for _, h, _ in gzipped] == ["MISS", "HIT"]
     assert gzipped[0][1]["Content-Encoding"] == "gzip" and gzipped[0][1]["ETag"] != etag
-    # no-cache answers are never stored
-    for _ in range(3):
-        status, headers, _ = http_get(cluster.url + "/health")
-        assert status == 200 and headers["Cache-Control"] == "no-cache" and headers.get("X-Cache-Status") != "HIT"
+    # no-cache answers are never stored: /health does not even pass through the cache (nginx's
+    # access log says cache=- for a request the cache never saw, as against HIT above)
+    assert " cache=HIT " in access_log_line(cluster, http_get(url, {"X-Request-Id": "page-again"})[1]["X-Request-Id"])
+    for n in range(3):
+        status, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": f"health-{n}"})
+        assert status == 200 and headers["Cache-Control"] == "no-cache"
+        assert " cache=- " in access_log_line(cluster, f"health-{n}")
 
 
 def test_the_request_id_is_passed_through_or_made_and_logged(start_cluster):
@@ -193,11 +305,31 @@ def test_the_request_id_is_passed_through_or_made_and_logged(start_cluster):
     assert re.fullmatch(r"[0-9a-f]{32}", made)
     _, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": "bad id\twith spaces"})
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-Id"])  # not a token: nginx's own instead
+    # nginx keeps exactly what the API keeps (api/request_id.py): "~" is in its class, "@" is not
+    _, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": "trace~1.a:b+c/d=e_f-9"})
+    assert headers["X-Request-Id"] == "trace~1.a:b+c/d=e_f-9"
+    _, headers, _ = http_get(cluster.url + "/health", {"X-Request-Id": "user@example"})
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-Id"])
     log = cluster.run_dir / "access.log"
     wait_until(lambda: "rid=client-chosen-42" in log.read_text() and f"rid={made}" in log.read_text(), 5)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_metrics_through_nginx_only_from_this_machine(start_cluster):
+    """Through nginx /metrics comes from any one replica: allowed to 127.0.0.1 only (a scraper
+    asks each replica on its own port); anyone else gets a 403 problem+json."""
+    cluster = start_cluster(replicas=1)
+    status, headers, body = get_from("127.0.0.1", cluster.port, "/metrics")
+    assert status == 200 and headers["X-Request-Id"] and b"# TYPE" in body
+    status, headers, body = get_from("127.0.0.2", cluster.port, "/metrics", {"X-Request-Id": "not-local-1"})
+    problem = check_problem(status, headers["Content-Type"], body, 403)
+    assert problem["title"] == "Forbidden" and headers["X-Request-Id"] == "not-local-1"
+    assert headers["Cache-Control"] == "no-store"
+    assert get_from("127.0.0.2", cluster.port, "/health")[0] == 200  # only /metrics is kept to this machine
+    own_port = cluster.state()["replicas"][0]["port"]
+    assert http_get(f"http://{HOST}:{own_port}/metrics")[0] == 200  # where a scraper asks
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"])
 def test_stopping_the_supervisor_stops_everything(start_cluster, sig):
     cluster = start_cluster(replicas=2)
     state = cluster.state()
@@ -210,6 +342,29 @@ def test_stopping_the_supervisor_stops_everything(start_cluster, sig):
     assert not (cluster.run_dir / "state.json").exists()
     assert "cluster: stopped" in cluster.log_tail()
     print(f"\n{sig.name}: the supervisor stopped nginx and 2 replicas in {stopped_in:.2f} s")
+
+
+def test_a_stopped_replica_is_never_signalled_again(tmp_path, monkeypatch):
+    """Once its group is gone its id may be another group's: no SIGKILL to a group that went
+    away on SIGTERM, and no signal at all to a replica stopped already (as a slot that keeps failing
+    to restart, or the shutdown after it, would otherwise send)."""
+    sent: list[int] = []
+    real_killpg = os.killpg
+
+    def killpg(pgid: int, sig: int) -> None:
+        sent.append(sig)
+        real_killpg(pgid, sig)
+
+    monkeypatch.setattr(os, "killpg", killpg)
+    process = spawn(["sleep", "30"], env=os.environ, log=None)
+    replica = Replica(0, 0, 0, Release(tmp_path / "x.db", "0"), process, tmp_path / "replica.log")
+    replica.stop(timeout=5)
+    assert process.returncode == -signal.SIGTERM and replica.stopped
+    assert signal.SIGTERM in sent and signal.SIGKILL not in sent, sent
+    sent.clear()
+    replica.terminate()
+    replica.stop(timeout=1)
+    assert sent == []
 
 
 def test_the_generated_configuration_is_valid_nginx(tmp_path):
@@ -251,11 +406,14 @@ def test_requests_nginx_refuses_get_problem_json(start_cluster):
     cluster = start_cluster(replicas=1)
     too_large = raw_request(
         cluster.port,
-        b"GET /statements HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\nConnection: close\r\n\r\n" + b"a" * 20000,
+        b"GET /statements HTTP/1.1\r\nHost: x\r\nX-Request-Id: big-body-1\r\nContent-Length: 20000\r\n"
+        b"Connection: close\r\n\r\n" + b"a" * 20000,
     )
     assert too_large.status == 413
     too_large.problem(413)
+    assert too_large.headers["x-request-id"] == "big-body-1"  # as on every other answer
     big_header = raw_request(
         cluster.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n"
     )
     assert "over 8 KB" in big_header.problem(400)["detail"]
+    assert re.fullmatch(r"[0-9a-f]{32}", big_header.headers["x-request-id"])  # nginx's own

@@ -2,7 +2,11 @@
 foreground, then, in another shell after an article changed, `make deploy-data` and `make
 cluster-status`; the end is Ctrl-C (SIGINT to the foreground process group). Only the port is
 replaced (by a free one), and the data's place is the test's (ANCHORED_NEWS_DATABASE,
-ANCHORED_NEWS_SEEDS, CLUSTER_RUN_DIR), never the repository's seeds/ or data/."""
+ANCHORED_NEWS_SEEDS, CLUSTER_RUN_DIR), never the repository's seeds/ or data/.
+
+The changed seeds (ANCHORED_NEWS_SEEDS) go only to the commands after `make cluster`: `make
+cluster` builds its database first when make finds it stale (a fresh clone), and that build must
+not already hold the change that `make deploy-data` is to deploy."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from scripts.live_server import ROOT, free_port
 
 from ..conftest import SEEDS
 from ..doc_blocks import blocks, commands
-from .helpers import group_alive, http_get
+from .helpers import group_alive, http_get, kill_groups_left
 from .test_cluster import builds_of, changed_seeds, wait_until
 
 pytestmark = pytest.mark.live
@@ -37,12 +41,9 @@ def test_the_documented_cluster_commands_run_as_written(tmp_path):
     build_database(SEEDS, database)
     seeds, marker = changed_seeds(tmp_path)  # they differ from the database by one changed summary
     run_dir = tmp_path / "run"
-    env = {
-        **os.environ,
-        "ANCHORED_NEWS_DATABASE": str(database),
-        "ANCHORED_NEWS_SEEDS": str(seeds),
-        "CLUSTER_RUN_DIR": str(run_dir),
-    }
+    base = {k: v for k, v in os.environ.items() if k != "ANCHORED_NEWS_SEEDS"}
+    env = {**base, "ANCHORED_NEWS_DATABASE": str(database), "CLUSTER_RUN_DIR": str(run_dir)}
+    after_change = {**env, "ANCHORED_NEWS_SEEDS": str(seeds)}  # for the commands after `make cluster`
     port = free_port()
     documented = next(c for c in COMMANDS if re.search(r"\bmake cluster(\s|$)", c))
     start = re.sub(r"\bPORT=\d+", f"PORT={port}", documented)
@@ -78,7 +79,9 @@ def test_the_documented_cluster_commands_run_as_written(tmp_path):
         for command in COMMANDS:
             if command == documented:
                 continue
-            done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=300)
+            done = subprocess.run(
+                ["sh", "-c", command], cwd=ROOT, env=after_change, capture_output=True, text=True, timeout=300
+            )
             assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         new = builds_of(state())
         assert len(set(new)) == 1 and set(new) != old, (old, new)
@@ -94,11 +97,7 @@ def test_the_documented_cluster_commands_run_as_written(tmp_path):
         while any(group_alive(g) for g in groups) and time.monotonic() < deadline:
             time.sleep(0.05)
         left = [g for g in groups if group_alive(g)]
-        for group in groups:  # the safety net, whatever happened
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_groups_left(groups)  # the safety net, whatever happened
         process.wait()
         log.close()
     assert not left, f"Ctrl-C left process groups behind: {left}"

@@ -326,9 +326,8 @@ def test_a_worker_killed_under_load_is_replaced_and_only_its_request_in_flight_f
         f"\nworker kill: {len(outcomes)} requests, {in_flight} in flight on the killed worker, "
         f"{len(failures)} failed ({[f[2] for f in failures]}), replaced in {replaced_at - killed_at:.2f} s"
     )
-    # A sync worker handles one request at a time: at most that one is lost, as a dropped
-    # connection, never as an HTTP error.
-    assert in_flight <= 1
+    # At most the requests in flight on the killed worker are lost (one under a sync worker, those
+    # of the connections it held under gevent), as dropped connections, never as HTTP errors.
     assert len(failures) <= in_flight, failures
     assert all(
         f[2] in ("RemoteDisconnected", "ConnectionResetError", "BadStatusLine", "IncompleteRead") for f in failures

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -96,10 +97,17 @@ def test_metrics_sum_every_worker_exactly(live_server_factory, sample_ids):
             if len(writers(directory)) >= 2:
                 break
     assert len(writers(directory)) == 2, "one worker answered every request: nothing was summed"
-    after = scrape(base)
 
-    expected = {frozenset({"method": m, "route": r, "status": s}.items()): n for (m, r, s), n in made.items()}
-    assert delta(before, after, REQUESTS) == expected
+    def expected():
+        return {frozenset({"method": m, "route": r, "status": s}.items()): n for (m, r, s), n in made.items()}
+
+    # A worker counts a request when the server closes its body, just after the client has read
+    # the last byte: scrape again (each scrape is then one more /metrics request) until it shows.
+    deadline = time.monotonic() + 5
+    while (after := scrape(base)) and delta(before, after, REQUESTS) != expected() and time.monotonic() < deadline:
+        made[("GET", "/metrics", "200")] += 1
+        time.sleep(0.1)
+    assert delta(before, after, REQUESTS) == expected()
     per_route = Counter()
     for (method, route, _), n in made.items():
         per_route[frozenset({"method": method, "route": route}.items())] += n
