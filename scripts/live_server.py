@@ -36,10 +36,10 @@ APP = "api:create_app()"
 LOG_TAIL = 2000  # characters of the log in an error message
 
 
-def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
+def free_port(host: str = HOST) -> int:
+    """A TCP port that is free on ``host`` (127.0.0.1) right now."""
     with socket.socket() as s:
-        s.bind((HOST, 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -81,7 +81,8 @@ class LiveServer:
     """A server process on 127.0.0.1, started (and waited for) by the constructor.
 
     By default gunicorn serving ``api:create_app()`` on ``database`` (ANCHORED_NEWS_DATABASE);
-    ``command`` (port -> argv) runs anything else. ``env`` is added to the current environment.
+    ``command`` (port -> argv) runs anything else, listening on ``host`` (a loopback address, by
+    default 127.0.0.1). ``env`` is added to the current environment.
     The log goes to ``log_path``, by default ``<database>.<port>.log`` beside the database, or a
     temporary file. Attributes: ``url``, ``port``, ``log`` (the log's path), ``process``.
     """
@@ -100,7 +101,9 @@ class LiveServer:
         timeout: float = 20.0,
         stop_timeout: float = 10.0,
         cwd: Path = ROOT,
+        host: str = HOST,
     ):
+        assert host.startswith("127."), "servers in tests listen on loopback only"
         if command is None:
             self.name = name or "gunicorn"
             command = lambda port: gunicorn_command(port, workers, extra_args)  # noqa: E731
@@ -115,8 +118,8 @@ class LiveServer:
             **(env or {}),
         }
         for attempt in range(3):  # another process may take the free port before the server binds it
-            self.port = free_port()
-            self.url = f"http://{HOST}:{self.port}"
+            self.port = free_port(host)
+            self.url = f"http://{host}:{self.port}"
             self.log = self._log_path(log_path)
             self._log_fh = self.log.open("wb")
             self.process = subprocess.Popen(

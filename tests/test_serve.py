@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import selectors
-import signal
 import socket
 import subprocess
 import threading
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.live_server import free_port
+from scripts.live_server import LiveServer
 
 from .doc_blocks import blocks, commands
 
@@ -28,63 +26,29 @@ HEADER_TIMEOUT = float(re.search(r'_seconds\("HEADER_TIMEOUT", (\d+)\)', GUNICOR
 TEST_TOOLS = ("pytest", "schemathesis", "hypothesis", "openapi-python-client", "pact-python", "ruff", "mypy")
 
 
-class MakeServe:
-    """`make serve` in ``cwd`` with the given environment, in its own process group; stopped (the
-    group: make and gunicorn) on leaving the block."""
+def make_serve(
+    tmp_path: Path,
+    command: str = "make serve",
+    host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 60,
+) -> LiveServer:
+    """``command`` (`make serve`, as a user types it) run by ``sh -c`` in ``cwd``, in its own
+    process group, on a free port: given through PORT, and put in place of a PORT=… it sets."""
 
-    def __init__(
-        self,
-        cwd: Path,
-        host: str,
-        port: int,
-        env: dict[str, str] | None = None,
-        timeout: float = 60,
-        command: str = "make serve",
-        *,
-        log: Path,
-    ):
-        self.host, self.port, self.cwd, self.command = host, port, cwd, command
-        self.log = log
-        self._env = {**os.environ, "HOST": host, "PORT": str(port), **(env or {})}
-        self._timeout = timeout
+    def argv(port: int) -> list[str]:
+        return ["env", f"PORT={port}", "sh", "-c", re.sub(r"\bPORT=\d+", f"PORT={port}", command)]
 
-    def __enter__(self) -> MakeServe:
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                ["sh", "-c", self.command],
-                cwd=self.cwd,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + self._timeout
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"make serve exited {self.process.returncode}:\n{self.tail()}")
-            try:
-                if get(self.host, self.port, "/health", timeout=2)[0] == 200:
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.__exit__()
-                raise AssertionError(f"make serve did not answer on {self.host}:{self.port}:\n{self.tail()}")
-            time.sleep(0.2)
-
-    def tail(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
-
-    def __exit__(self, *exc) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+    return LiveServer(
+        command=argv,
+        host=host,
+        env={"HOST": "127.0.0.1", **(env or {})},  # what a command does not set
+        name="make-serve",
+        log_path=tmp_path / "serve.log",
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def get(host: str, port: int, path: str, timeout: float = 2.0, headers: dict | None = None) -> tuple[int, bytes]:
@@ -144,10 +108,8 @@ def test_the_documented_serve_commands_run_as_written(where, command, tmp_path):
     assignments = dict(re.findall(r"(?:^|\s)([A-Z_]+)=(\S+)(?=\s)", command.split("make serve")[0]))
     host = assignments.get("HOST", "127.0.0.1")
     assert host.startswith("127."), f"{where}: tests listen on loopback only"
-    port = free_port()
-    command = re.sub(r"\bPORT=\d+", f"PORT={port}", command)
-    env = {"PORT": str(port), "HOST": "127.0.0.1"}  # what a command does not set
-    with MakeServe(ROOT, host, port, env, command=command, log=tmp_path / "serve.log") as server:
+    with make_serve(tmp_path, command, host) as server:
+        port = server.port
         status, body = get(host, port, "/statements?limit=1", headers={"X-Request-Id": "doc-check-1"})
         assert status == 200 and b'"data"' in body
         if host != "127.0.0.1":
@@ -156,9 +118,9 @@ def test_the_documented_serve_commands_run_as_written(where, command, tmp_path):
         assert gunicorn_workers(server.process.pid) == int(assignments.get("WORKERS", "2"))
         if assignments.get("ACCESS_LOG") == "json":
             deadline = time.monotonic() + 5
-            while "doc-check-1" not in server.tail() and time.monotonic() < deadline:
+            while "doc-check-1" not in server.log_tail(3000) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            line = next(line for line in server.tail().splitlines() if "doc-check-1" in line)
+            line = next(line for line in server.log_tail(3000).splitlines() if "doc-check-1" in line)
             assert json.loads(line)["request_id"] == "doc-check-1"
 
 
@@ -228,8 +190,8 @@ def probe(host: str, port: int, seconds: float) -> tuple[list[float], int]:
 
 @pytest.mark.live
 def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_header_timeout(tmp_path):
-    port = free_port()
-    with MakeServe(ROOT, "127.0.0.1", port, log=tmp_path / "serve.log"):
+    with make_serve(tmp_path) as server:
+        port = server.port
         slow = SlowClients("127.0.0.1", port, 256, seconds=HEADER_TIMEOUT + 4)
         try:
             latencies, failures = probe("127.0.0.1", port, seconds=HEADER_TIMEOUT - 1)
@@ -253,8 +215,8 @@ def test_256_slow_clients_leave_other_clients_served_and_are_dropped_at_the_head
 def test_the_probe_sees_a_stall_when_workers_wait_for_slow_clients(tmp_path):
     """The control: sync workers (one connection each) are taken by as many slow clients, and the
     probe above then fails, so its zero failures mean something."""
-    port = free_port()
-    with MakeServe(ROOT, "127.0.0.1", port, {"WORKER_CLASS": "sync", "WORKERS": "2"}, log=tmp_path / "serve.log"):
+    with make_serve(tmp_path, env={"WORKER_CLASS": "sync", "WORKERS": "2"}) as server:
+        port = server.port
         slow = SlowClients("127.0.0.1", port, 4, seconds=4)
         try:
             _, failures = probe("127.0.0.1", port, seconds=2)
@@ -270,8 +232,8 @@ def test_a_fresh_clone_serves_on_host_with_the_runtime_only(tmp_path):
     the database and answers on 127.0.0.2, and its .venv has none of the test tools."""
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    port = free_port()
-    with MakeServe(clone, "127.0.0.2", port, timeout=600, log=tmp_path / "serve.log"):
+    with make_serve(tmp_path, "HOST=127.0.0.2 make serve", "127.0.0.2", cwd=clone, timeout=600) as server:
+        port = server.port
         status, body = get("127.0.0.2", port, "/health")
         assert status == 200 and b'"build_id"' in body
     installed = subprocess.run(

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,11 +201,24 @@ def kill_groups_left(groups: set[int]) -> None:
 
 
 class Cluster:
-    """`python -m ops.cluster run` in its own session, on a free port, until ``stop()``."""
+    """`python -m ops.cluster run` in its own session, on a free port, until ``stop()``; or, with
+    ``shell``, a shell command of that port (a documented `make cluster`, run by ``sh -c``).
 
-    def __init__(self, database: Path, run_dir: Path, replicas: int = 3, rate_limit: int = 0, rate_burst: int = 100):
+    The cluster never sees ANCHORED_NEWS_SEEDS (a deploy is given its seeds): `make cluster` would
+    build them into the database before it starts when that looks stale to make."""
+
+    def __init__(
+        self,
+        database: Path,
+        run_dir: Path,
+        replicas: int = 3,
+        rate_limit: int = 0,
+        rate_burst: int = 100,
+        shell: Callable[[int], str] | None = None,
+    ):
         self.database, self.run_dir, self.replicas = database, run_dir, replicas
-        self.env = {**os.environ, "ANCHORED_NEWS_DATABASE": str(database), "CLUSTER_RUN_DIR": str(run_dir)}
+        base = {k: v for k, v in os.environ.items() if k != "ANCHORED_NEWS_SEEDS"}
+        self.env = {**base, "ANCHORED_NEWS_DATABASE": str(database), "CLUSTER_RUN_DIR": str(run_dir)}
         self.groups: set[int] = set()  # every process group seen: the supervisor's, nginx's, the replicas'
         self.returncode: int | None = None
         for attempt in range(3):  # the free port may be taken before nginx binds it
@@ -213,10 +227,11 @@ class Cluster:
             self.log = run_dir.parent / f"{run_dir.name}.supervisor.{self.port}.log"
             args = ["--port", str(self.port), "--replicas", str(replicas), "--rate-limit", str(rate_limit)]
             args += ["--rate-burst", str(rate_burst), "--host", HOST]
+            command = ["sh", "-c", shell(self.port)] if shell else [sys.executable, "-m", "ops.cluster", "run", *args]
             with self.log.open("wb") as log:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "ops.cluster", "run", *args],
-                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    command, cwd=ROOT, env={**self.env, "PORT": str(self.port)}, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
                 )  # fmt: skip
             self.groups.add(self.process.pid)
             try:
@@ -258,16 +273,25 @@ class Cluster:
             cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
 
-    def stop(self, sig: int = signal.SIGTERM) -> int | None:
-        """``sig`` to the supervisor alone (it stops its children); SIGKILL to every group it ever had
-        if it does not exit within the bound. Returns the supervisor's exit status."""
+    def stop(self, sig: int = signal.SIGTERM, group: bool = False) -> int | None:
+        """``sig`` to the supervisor alone (it stops its children), or with ``group`` to its whole
+        process group (Ctrl-C in a terminal: make and the supervisor under it); SIGKILL to every
+        group it ever had if it does not exit within the bound. Returns the exit status, and keeps
+        in ``left`` the groups still running before that SIGKILL."""
         self.state()
         if self.process.poll() is None:
-            self.process.send_signal(sig)
+            if group:
+                os.killpg(self.process.pid, sig)
+            else:
+                self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 pass
+        deadline = time.monotonic() + 5  # SIGKILLed processes vanish once reaped
+        while any(group_alive(g) for g in self.groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.left = {g for g in self.groups if group_alive(g)}
         self.returncode = self.process.poll()
         kill_groups_left(self.groups)
         self.process.wait()

@@ -10,22 +10,19 @@ not already hold the change that `make deploy-data` is to deploy."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 
 from data.build import build_database
-from scripts.live_server import ROOT, free_port
+from scripts.live_server import ROOT
 
 from ..conftest import SEEDS
 from ..doc_blocks import blocks, commands
-from .helpers import group_alive, http_get, kill_groups_left
-from .test_cluster import builds_of, changed_seeds, wait_until
+from .helpers import Cluster, http_get
+from .test_cluster import builds_of, changed_seeds
 
 pytestmark = pytest.mark.live
 
@@ -40,42 +37,15 @@ def test_the_documented_cluster_commands_run_as_written(tmp_path):
     database = tmp_path / "corpus.db"
     build_database(SEEDS, database)
     seeds, marker = changed_seeds(tmp_path)  # they differ from the database by one changed summary
-    run_dir = tmp_path / "run"
-    base = {k: v for k, v in os.environ.items() if k != "ANCHORED_NEWS_SEEDS"}
-    env = {**base, "ANCHORED_NEWS_DATABASE": str(database), "CLUSTER_RUN_DIR": str(run_dir)}
-    after_change = {**env, "ANCHORED_NEWS_SEEDS": str(seeds)}  # for the commands after `make cluster`
-    port = free_port()
     documented = next(c for c in COMMANDS if re.search(r"\bmake cluster(\s|$)", c))
-    start = re.sub(r"\bPORT=\d+", f"PORT={port}", documented)
-    replicas = int(re.search(r"\bREPLICAS=(\d+)", start).group(1)) if "REPLICAS=" in start else 3
-    log = (tmp_path / "make-cluster.log").open("wb")
-    process = subprocess.Popen(
-        ["sh", "-c", start], cwd=ROOT, env={**env, "PORT": str(port)}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    groups = {process.pid}
-
-    def state() -> dict:
-        try:
-            found = json.loads((run_dir / "state.json").read_text())
-        except (OSError, ValueError):
-            return {}
-        groups.update(p for p in [found.get("nginx_pid"), *(r["pid"] for r in found.get("replicas", []))] if p)
-        return found
-
-    def ready() -> bool:
-        found = state()
-        if not (found.get("nginx_pid") and len(found.get("replicas", [])) == replicas):
-            return False
-        try:
-            return http_get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200
-        except OSError:
-            return False
-
+    replicas = int(re.search(r"\bREPLICAS=(\d+)", documented).group(1)) if "REPLICAS=" in documented else 3
+    cluster = Cluster(
+        database, tmp_path / "run", replicas, shell=lambda port: re.sub(r"\bPORT=\d+", f"PORT={port}", documented)
+    )
     try:
-        wait_until(ready, timeout=120, step=0.2)
-        old = set(builds_of(state()))
+        old = set(builds_of(cluster.state()))
         assert len(old) == 1 and None not in old
+        after_change = {**cluster.env, "ANCHORED_NEWS_SEEDS": str(seeds)}  # for the commands after `make cluster`
         for command in COMMANDS:
             if command == documented:
                 continue
@@ -83,21 +53,10 @@ def test_the_documented_cluster_commands_run_as_written(tmp_path):
                 ["sh", "-c", command], cwd=ROOT, env=after_change, capture_output=True, text=True, timeout=300
             )
             assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        new = builds_of(state())
+        new = builds_of(cluster.state())
         assert len(set(new)) == 1 and set(new) != old, (old, new)
-        _, _, body = http_get(f"http://127.0.0.1:{port}/statements?limit=100&q=rolling")
+        _, _, body = http_get(f"{cluster.url}/statements?limit=100&q=rolling")
         assert marker.encode() in body
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the foreground group
-            process.wait(timeout=40)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        deadline = time.monotonic() + 5
-        while any(group_alive(g) for g in groups) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        left = [g for g in groups if group_alive(g)]
-        kill_groups_left(groups)  # the safety net, whatever happened
-        process.wait()
-        log.close()
-    assert not left, f"Ctrl-C left process groups behind: {left}"
+        cluster.stop(signal.SIGINT, group=True)  # Ctrl-C: the terminal signals the foreground group
+    assert not cluster.left, f"Ctrl-C left process groups behind: {cluster.left}"
